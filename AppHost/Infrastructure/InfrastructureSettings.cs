@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Configuration;
+
+namespace HpcAspire.AppHost.Infrastructure;
+
+/// <summary>
+/// The infrastructure the AppHost builds, read from configuration and validated once at start.
+/// Every bad value stops the AppHost with a message naming the setting and the fix.
+/// </summary>
+public sealed record InfrastructureSettings
+{
+    public const string ModeKey = "Infrastructure:Mode";
+    public const string DataDirectoryKey = "Infrastructure:DataDirectory";
+
+    public required InfrastructureMode Mode { get; init; }
+
+    /// <summary>Why <see cref="Mode"/> was chosen, for the start-up log.</summary>
+    public required string ModeReason { get; init; }
+
+    /// <summary>Where embedded brokers keep their data, logs and home directories.</summary>
+    public required string DataDirectory { get; init; }
+
+    public required KafkaSettings Kafka { get; init; }
+
+    public required RabbitMQSettings RabbitMQ { get; init; }
+
+    public static InfrastructureSettings Load(IConfiguration configuration, bool isPublishMode, string appHostDirectory, IContainerRuntimeProbe probe)
+    {
+        var requested = ParseMode(configuration[ModeKey]);
+        var (mode, reason) = (isPublishMode, requested) switch
+        {
+            (true, _) => (InfrastructureMode.Containers, "publishing always describes containers mode"),
+            (false, InfrastructureMode.Auto) => probe.Probe() is var runtime && runtime.IsHealthy
+                ? (InfrastructureMode.Containers, $"auto: {runtime.Description}")
+                : (InfrastructureMode.Embedded, $"auto: {runtime.Description}"),
+            (false, var forced) => (forced, $"forced by {ModeKey}={forced}"),
+        };
+
+        var dataDirectory = configuration[DataDirectoryKey] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, appHostDirectory)
+            : Path.Combine(appHostDirectory, ".data");
+
+        return new InfrastructureSettings
+        {
+            Mode = mode,
+            ModeReason = reason,
+            DataDirectory = dataDirectory,
+            Kafka = KafkaSettings.Load(configuration.GetSection(KafkaSettings.SectionName)),
+            RabbitMQ = RabbitMQSettings.Load(configuration.GetSection(RabbitMQSettings.SectionName)),
+        };
+    }
+
+    private static InfrastructureMode ParseMode(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return InfrastructureMode.Auto;
+        }
+
+        return Enum.TryParse<InfrastructureMode>(value, ignoreCase: true, out var mode) && Enum.IsDefined(mode)
+            ? mode
+            : throw new InfrastructureConfigurationException(
+                $"{ModeKey} is '{value}', which is not a mode. Set it to Auto, Containers or Embedded (or remove it for Auto).");
+    }
+}
+
+/// <summary>A configuration value the AppHost cannot start with; the message says which and how to fix it.</summary>
+public sealed class InfrastructureConfigurationException(string message) : Exception(message);

@@ -1,0 +1,314 @@
+// In-process librdkafka mock Kafka cluster, reachable by other processes over 127.0.0.1 TCP.
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using static HpcAspire.AppHost.Infrastructure.Kafka.Embedded.LibrdkafkaMockNative;
+
+namespace HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
+
+public sealed class MockKafkaClusterException(string op, int err)
+    : Exception($"{op} failed: {ErrName(err)} ({err})")
+{
+    public int ErrorCode { get; } = err;
+}
+
+/// <summary>
+/// Hosts librdkafka's mock cluster. All methods are thread-safe: every mock command is posted to the
+/// mock's own thread ("rdk:mock") and waited for, so a call returns once the change is in effect.
+/// The mock has no getters, so topic leaders and coordinators set through this class are tracked here.
+/// </summary>
+public sealed unsafe class MockKafkaCluster : IDisposable
+{
+    private static readonly ConcurrentDictionary<nint, Action<int, string, string>> LogSinks = new();
+
+    private readonly Lock gate = new();
+    private readonly Action<int, string, string>? log;
+    private readonly IReadOnlyDictionary<string, string> config;
+    private readonly Dictionary<string, int[]> leaders = new();          // topic -> leader per partition
+    private readonly Dictionary<(string Type, string Key), int> coordinators = new();
+    private readonly HashSet<int> down = new();
+    private nint rk, mcluster;
+
+    /// <param name="log">Receives (syslog level, facility, message) from librdkafka's threads; null = stderr.</param>
+    /// <param name="config">Extra librdkafka properties for the hosting handle, e.g. ["debug"]="mock" or
+    /// ["log_level"]="3" (default "4": warnings+errors when logging to stderr).</param>
+    public MockKafkaCluster(Action<int, string, string>? log = null, IReadOnlyDictionary<string, string>? config = null)
+    {
+        this.log = log;
+        this.config = config ?? new Dictionary<string, string>();
+    }
+
+    public string Bootstraps { get; private set; } = "";
+    public int BrokerCount { get; private set; }
+    public IReadOnlyList<int> BrokerIds => Enumerable.Range(1, BrokerCount).ToArray();
+    public IReadOnlyDictionary<int, int> BrokerPorts { get; private set; } = new Dictionary<int, int>();
+
+    /// <summary>Creates brokers 1..<paramref name="brokerCount"/> on 127.0.0.1 with kernel-chosen ports;
+    /// returns the bootstrap.servers string.</summary>
+    public string Start(int brokerCount, int groupInitialRebalanceDelayMs = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (mcluster != 0) throw new InvalidOperationException("Already started.");
+
+            var conf = rd_kafka_conf_new();
+            var settings = new Dictionary<string, string> { ["log_level"] = "4" };
+            foreach (var (k, v) in config) settings[k] = v;
+            foreach (var (k, v) in settings) SetConf(conf, k, v);
+            if (log is not null) rd_kafka_conf_set_log_cb(conf, &OnLog);
+
+            var err = stackalloc byte[512];
+            rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, 512);   // no bootstrap.servers needed
+            if (rk == 0)
+            {
+                rd_kafka_conf_destroy(conf);
+                throw new InvalidOperationException("rd_kafka_new failed: " + Utf8(err));
+            }
+            if (log is not null) LogSinks[rk] = log;
+
+            mcluster = rd_kafka_mock_cluster_new(rk, brokerCount);
+            if (mcluster == 0)
+            {
+                DestroyHandle();
+                throw new InvalidOperationException("rd_kafka_mock_cluster_new failed (see librdkafka log).");
+            }
+            BrokerCount = brokerCount;
+            Bootstraps = Utf8(rd_kafka_mock_cluster_bootstraps(mcluster))!;
+            BrokerPorts = Bootstraps.Split(',')
+                .Select((hp, i) => (Id: i + 1, Port: int.Parse(hp[(hp.LastIndexOf(':') + 1)..])))
+                .ToDictionary(x => x.Id, x => x.Port);
+            rd_kafka_mock_group_initial_rebalance_delay_ms(mcluster, groupInitialRebalanceDelayMs);
+            return Bootstraps;
+        }
+    }
+
+    /// <summary>Creates a topic and pins partition p's leader to the p-th live broker (round robin), so leaders
+    /// are known (the mock itself picks a random replica). Throws on TOPIC_ALREADY_EXISTS.</summary>
+    public void CreateTopic(string name, int partitions, int replicationFactor)
+    {
+        lock (gate)
+        {
+            Check("rd_kafka_mock_topic_create", Call(name, n => rd_kafka_mock_topic_create(Cluster, n, partitions, replicationFactor)));
+            leaders[name] = new int[partitions];
+            var live = LiveBrokers();
+            for (var p = 0; p < partitions; p++) SetLeaderLocked(name, p, live[p % live.Length]);
+        }
+    }
+
+    public void SetLeader(string topic, int partition, int brokerId)
+    {
+        lock (gate) SetLeaderLocked(topic, partition, brokerId);
+    }
+
+    /// <summary>Tracked leaders of a topic created or modified through this instance (-1 = leader-less).</summary>
+    public IReadOnlyList<int> Leaders(string topic)
+    {
+        lock (gate) return leaders.TryGetValue(topic, out var l) ? l.ToArray() : [];
+    }
+
+    /// <summary>Disconnects all clients of the broker and refuses new connections (same port kept).
+    /// Leaders and coordinators are NOT moved: producers/consumers of its partitions stall until
+    /// <see cref="MoveLeadersOff"/>/<see cref="SetCoordinator"/> or <see cref="BrokerUp"/>.</summary>
+    public void BrokerDown(int brokerId)
+    {
+        lock (gate) { Check("rd_kafka_mock_broker_set_down", rd_kafka_mock_broker_set_down(Cluster, brokerId)); down.Add(brokerId); }
+    }
+
+    public void BrokerUp(int brokerId)
+    {
+        lock (gate) { Check("rd_kafka_mock_broker_set_up", rd_kafka_mock_broker_set_up(Cluster, brokerId)); down.Remove(brokerId); }
+    }
+
+    /// <summary>Moves every tracked partition led by <paramref name="brokerId"/> to live brokers (round robin).
+    /// Returns the number of partitions moved.</summary>
+    public int MoveLeadersOff(int brokerId)
+    {
+        lock (gate)
+        {
+            var live = LiveBrokers().Where(b => b != brokerId).ToArray();
+            if (live.Length == 0) throw new InvalidOperationException("No live broker to move leaders to.");
+            var moved = 0;
+            foreach (var (topic, l) in leaders.ToArray())
+                for (var p = 0; p < l.Length; p++)
+                    if (l[p] == brokerId) SetLeaderLocked(topic, p, live[moved++ % live.Length]);
+            return moved;
+        }
+    }
+
+    /// <summary>Re-spreads all tracked partitions round robin over the live brokers (partition p -> p-th live).</summary>
+    public void SpreadLeaders()
+    {
+        lock (gate)
+        {
+            var live = LiveBrokers();
+            foreach (var (topic, l) in leaders.ToArray())
+                for (var p = 0; p < l.Length; p++)
+                    if (l[p] != live[p % live.Length]) SetLeaderLocked(topic, p, live[p % live.Length]);
+        }
+    }
+
+    /// <summary>Pins the coordinator of a consumer group ("group") or transactional id ("transaction").</summary>
+    public void SetCoordinator(string keyType, string key, int brokerId)
+    {
+        if (keyType is not ("group" or "transaction")) throw new ArgumentException("keyType must be \"group\" or \"transaction\".", nameof(keyType));
+        lock (gate)
+        {
+            Check("rd_kafka_mock_coordinator_set", Call(keyType, t => Call(key, k => rd_kafka_mock_coordinator_set(Cluster, t, k, brokerId))));
+            coordinators[(keyType, key)] = brokerId;
+        }
+    }
+
+    /// <summary>The coordinator the mock uses for a key: the explicit one, else brokers[crc32(key) % count].</summary>
+    public int Coordinator(string keyType, string key)
+    {
+        lock (gate)
+            return coordinators.TryGetValue((keyType, key), out var b) ? b
+                : (int)(Crc32(Encoding.UTF8.GetBytes(key)) % (uint)BrokerCount) + 1;
+    }
+
+    /// <summary>Moves every coordinator pinned to <paramref name="brokerId"/> (by this instance) to live brokers.</summary>
+    public void MoveCoordinatorsOff(int brokerId)
+    {
+        lock (gate)
+        {
+            var live = LiveBrokers().Where(b => b != brokerId).ToArray();
+            var i = 0;
+            foreach (var ((type, key), b) in coordinators.ToArray())
+                if (b == brokerId) SetCoordinator(type, key, live[i++ % live.Length]);
+        }
+    }
+
+    /// <summary>Delays every response of a broker (-1 = all) by rttMs.</summary>
+    public void SetRtt(int brokerId, int rttMs)
+    {
+        lock (gate) Check("rd_kafka_mock_broker_set_rtt", rd_kafka_mock_broker_set_rtt(Cluster, brokerId, rttMs));
+    }
+
+    public void SetRack(int brokerId, string rack)
+    {
+        lock (gate) Check("rd_kafka_mock_broker_set_rack", Call(rack, r => rd_kafka_mock_broker_set_rack(Cluster, brokerId, r)));
+    }
+
+    /// <summary>Changes the host:port a broker ADVERTISES in Metadata (e.g. a fixed-port TCP forwarder in front
+    /// of it). The listener itself keeps its kernel-chosen port.</summary>
+    public void SetAdvertisedListener(int brokerId, string host, int port)
+    {
+        lock (gate) Call(host, h => { rd_kafka_mock_broker_set_host_port(Cluster, brokerId, h, port); return 0; });
+    }
+
+    /// <summary>
+    /// The mock accept()s client connections WITHOUT close-on-exec (its listeners do have it). Every process
+    /// spawned afterwards (Process.Start, Aspire/DCP launches from this process) inherits those sockets, so
+    /// BrokerDown/Dispose no longer disconnect the clients (no FIN until the child exits). Call this right
+    /// before spawning processes (or periodically); returns the number of socket fds it marked.
+    /// </summary>
+    public static int SealInheritableSockets()
+    {
+        if (!OperatingSystem.IsLinux()) return 0;
+        var sealedCount = 0;
+        foreach (var path in Directory.EnumerateFiles("/proc/self/fd"))
+        {
+            if (!int.TryParse(Path.GetFileName(path), out var fd)) continue;
+            string? target;
+            try { target = new FileInfo(path).LinkTarget; } catch (IOException) { continue; }
+            if (target is null || !target.StartsWith("socket:", StringComparison.Ordinal)) continue;
+            var flags = fcntl(fd, F_GETFD, 0);
+            if (flags >= 0 && (flags & FD_CLOEXEC) == 0 && fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == 0) sealedCount++;
+        }
+        return sealedCount;
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            if (disposed) return;
+            disposed = true;
+            if (mcluster != 0) { rd_kafka_mock_cluster_destroy(mcluster); mcluster = 0; }   // cluster first...
+            DestroyHandle();                                                                   // ...then its rk
+        }
+    }
+
+    private bool disposed;
+
+    private nint Cluster
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return mcluster != 0 ? mcluster : throw new InvalidOperationException("Call Start first.");
+        }
+    }
+
+    private int[] LiveBrokers()
+    {
+        var live = Enumerable.Range(1, BrokerCount).Where(b => !down.Contains(b)).ToArray();
+        return live.Length > 0 ? live : throw new InvalidOperationException("All brokers are down.");
+    }
+
+    private void SetLeaderLocked(string topic, int partition, int brokerId)
+    {
+        Check("rd_kafka_mock_partition_set_leader", Call(topic, t => rd_kafka_mock_partition_set_leader(Cluster, t, partition, brokerId)));
+        if (leaders.TryGetValue(topic, out var l) && partition < l.Length) l[partition] = brokerId;
+        // (set_leader on an unknown topic auto-creates it; its other leaders stay unknown to this class)
+    }
+
+    private void DestroyHandle()
+    {
+        if (rk == 0) return;
+        rd_kafka_destroy(rk);
+        LogSinks.TryRemove(rk, out _);
+        rk = 0;
+    }
+
+    private static void SetConf(nint conf, string name, string value)
+    {
+        var err = stackalloc byte[512];
+        if (Call(name, n => Call(value, v => rd_kafka_conf_set(conf, n, v, err, 512))) != RD_KAFKA_CONF_OK)
+        {
+            rd_kafka_conf_destroy(conf);
+            throw new ArgumentException($"librdkafka property {name}={value}: {Utf8(err)}");
+        }
+    }
+
+    private static void Check(string op, int err)
+    {
+        if (err != 0) throw new MockKafkaClusterException(op, err);
+    }
+
+    private delegate int Utf8Call(byte* s);
+
+    private static int Call(string s, Utf8Call f)
+    {
+        var bytes = Encoding.UTF8.GetBytes(s + "\0");
+        fixed (byte* p = bytes) return f(p);
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void OnLog(nint handle, int level, byte* fac, byte* buf)
+    {
+        try
+        {
+            if (LogSinks.TryGetValue(handle, out var sink)) sink(level, Utf8(fac) ?? "", Utf8(buf) ?? "");
+        }
+        catch
+        {
+            // Never let an exception cross into native code.
+        }
+    }
+
+    // rd_crc32 (IEEE 802.3, reflected 0xEDB88320) as used by the mock's default coordinator hash.
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var i = 0; i < 8; i++) crc = (crc >> 1) ^ (0xEDB88320u & (uint)-(int)(crc & 1));
+        }
+        return ~crc;
+    }
+}

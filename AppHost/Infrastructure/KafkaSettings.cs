@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Configuration;
+
+namespace HpcAspire.AppHost.Infrastructure;
+
+/// <summary>The Kafka cluster: broker count, replication and the application's topics.</summary>
+public sealed record KafkaSettings
+{
+    public const string SectionName = "Kafka";
+
+    public int Brokers { get; init; } = 3;
+
+    public int ReplicationFactor { get; init; } = 3;
+
+    public int MinInsyncReplicas { get; init; } = 2;
+
+    /// <summary>Topic name to partition count; created with <see cref="ReplicationFactor"/> at start.</summary>
+    public IReadOnlyDictionary<string, int> Topics { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Consumer groups the application uses; the embedded controller keeps their coordinators on live brokers.</summary>
+    public IReadOnlyList<string> ConsumerGroups { get; init; } = [];
+
+    /// <summary>Transactional ids the application uses; kept on live coordinators like the groups.</summary>
+    public IReadOnlyList<string> TransactionalIds { get; init; } = [];
+
+    internal static KafkaSettings Load(IConfigurationSection section)
+    {
+        var defaults = new KafkaSettings();
+        var settings = new KafkaSettings
+        {
+            Brokers = ReadInt(section, nameof(Brokers), defaults.Brokers),
+            ReplicationFactor = ReadInt(section, nameof(ReplicationFactor), defaults.ReplicationFactor),
+            MinInsyncReplicas = ReadInt(section, nameof(MinInsyncReplicas), defaults.MinInsyncReplicas),
+            Topics = section.GetSection(nameof(Topics)).GetChildren()
+                .ToDictionary(topic => topic.Key, topic => ReadInt(section.GetSection(nameof(Topics)), topic.Key, 0)),
+            ConsumerGroups = ReadList(section, nameof(ConsumerGroups)),
+            TransactionalIds = ReadList(section, nameof(TransactionalIds)),
+        };
+        settings.Validate();
+        return settings;
+    }
+
+    private void Validate()
+    {
+        const string s = SectionName;
+        if (Brokers < 1)
+        {
+            Fail($"{s}:Brokers is {Brokers}; a cluster needs at least one broker. Set {s}:Brokers to 1 or more (default 3).");
+        }
+
+        if (ReplicationFactor < 1 || ReplicationFactor > Brokers)
+        {
+            Fail($"{s}:ReplicationFactor is {ReplicationFactor} but {s}:Brokers is {Brokers}; each replica needs its own broker. " +
+                 $"Set {s}:ReplicationFactor between 1 and {Brokers}, or raise {s}:Brokers.");
+        }
+
+        if (MinInsyncReplicas < 1 || MinInsyncReplicas > ReplicationFactor)
+        {
+            Fail($"{s}:MinInsyncReplicas is {MinInsyncReplicas} but {s}:ReplicationFactor is {ReplicationFactor}; acks=all writes would always fail. " +
+                 $"Set {s}:MinInsyncReplicas between 1 and {ReplicationFactor}.");
+        }
+
+        foreach (var (topic, partitions) in Topics)
+        {
+            if (partitions < 1)
+            {
+                Fail($"{s}:Topics:{topic} is {partitions}; a topic needs at least one partition. Set {s}:Topics:{topic} to 1 or more.");
+            }
+        }
+    }
+
+    private static int ReadInt(IConfigurationSection section, string key, int fallback)
+    {
+        var raw = section[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(raw, out var value)
+            ? value
+            : throw new InfrastructureConfigurationException($"{section.Path}:{key} is '{raw}', which is not a whole number. Set it to a whole number.");
+    }
+
+    private static string[] ReadList(IConfigurationSection section, string key) =>
+        section.GetSection(key).GetChildren().Select(child => child.Value).OfType<string>().ToArray();
+
+    private static void Fail(string message) => throw new InfrastructureConfigurationException(message);
+}

@@ -1,0 +1,48 @@
+using HpcAspire.AppHost.Infrastructure;
+using HpcAspire.Tests.Support;
+
+namespace HpcAspire.Tests.AppModel;
+
+public class ConfigurationValidationTests
+{
+    [Theory]
+    [InlineData("Infrastructure:Mode=Kubernetes", "Infrastructure:Mode is 'Kubernetes'", "Auto, Containers or Embedded")]
+    [InlineData("Kafka:Brokers=0", "Kafka:Brokers is 0", "Set Kafka:Brokers to 1 or more")]
+    [InlineData("Kafka:ReplicationFactor=4", "Kafka:ReplicationFactor is 4 but Kafka:Brokers is 3", "between 1 and 3")]
+    [InlineData("Kafka:MinInsyncReplicas=3;Kafka:ReplicationFactor=2", "Kafka:MinInsyncReplicas is 3", "between 1 and 2")]
+    [InlineData("Kafka:Topics:node-readings=0", "Kafka:Topics:node-readings is 0", "1 or more")]
+    [InlineData("Kafka:Brokers=three", "Kafka:Brokers is 'three'", "whole number")]
+    [InlineData("RabbitMQ:Port=70000", "RabbitMQ:Port is '70000'", "between 1 and 65535")]
+    public async Task Bad_configuration_stops_the_AppHost_with_a_message_naming_the_setting_and_the_fix(string settings, string names, string fix)
+    {
+        var args = settings.Split(';');
+        var mode = args.FirstOrDefault(a => a.StartsWith("Infrastructure:Mode=", StringComparison.Ordinal))?.Split('=')[1] ?? "Embedded";
+
+        var error = await Assert.ThrowsAsync<InfrastructureConfigurationException>(() => AppHostFactory.CreateAsync(mode, args));
+
+        Assert.Contains(names, error.Message);
+        Assert.Contains(fix, error.Message);
+    }
+
+    [Fact]
+    public void Auto_mode_chooses_containers_only_when_the_runtime_answers()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+
+        var healthy = InfrastructureSettings.Load(configuration, isPublishMode: false, "/app", new FixedProbe(true, "docker engine 28.2 answered"));
+        var missing = InfrastructureSettings.Load(configuration, isPublishMode: false, "/app", new FixedProbe(false, "docker: not installed"));
+        var publishing = InfrastructureSettings.Load(configuration, isPublishMode: true, "/app", new FixedProbe(false, "docker: not installed"));
+
+        Assert.Equal(InfrastructureMode.Containers, healthy.Mode);
+        Assert.Contains("docker engine 28.2 answered", healthy.ModeReason);
+        Assert.Equal(InfrastructureMode.Embedded, missing.Mode);
+        Assert.Contains("docker: not installed", missing.ModeReason);
+        Assert.Equal(InfrastructureMode.Containers, publishing.Mode);
+        Assert.Equal("/app/.data", missing.DataDirectory);
+    }
+
+    private sealed class FixedProbe(bool healthy, string description) : IContainerRuntimeProbe
+    {
+        public ContainerRuntimeStatus Probe() => new(healthy, description);
+    }
+}

@@ -1,0 +1,93 @@
+using HpcAspire.AppHost.Infrastructure.Kafka;
+using HpcAspire.Tests.Support;
+
+namespace HpcAspire.Tests.AppModel;
+
+public class ContainersModeModelTests
+{
+    [Fact]
+    public async Task Kafka_is_one_container_per_broker_with_a_pinned_image_and_a_connection_string_listing_every_broker()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Containers");
+
+        var cluster = Assert.IsType<KafkaClusterResource>(Assert.Single(builder.Resources, r => r.Name == "kafka"));
+        Assert.Equal(3, cluster.Brokers.Count);
+        foreach (var broker in cluster.Brokers)
+        {
+            var image = Assert.Single(broker.Annotations.OfType<ContainerImageAnnotation>());
+            Assert.Equal("confluentinc/cp-kafka", image.Image);
+            Assert.Equal("8.0.0", image.Tag);
+            Assert.Contains(broker.Annotations.OfType<HealthCheckAnnotation>(), _ => true);
+        }
+
+        Assert.Equal(
+            "{kafka-1.bindings.tcp.host}:{kafka-1.bindings.tcp.port},{kafka-2.bindings.tcp.host}:{kafka-2.bindings.tcp.port},{kafka-3.bindings.tcp.host}:{kafka-3.bindings.tcp.port}",
+            cluster.ConnectionStringExpression.ValueExpression);
+    }
+
+    [Fact]
+    public async Task Broker_count_and_replication_settings_come_from_configuration()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Containers",
+            "Kafka:Brokers=5", "Kafka:ReplicationFactor=4", "Kafka:MinInsyncReplicas=3");
+
+        var cluster = builder.Resources.OfType<KafkaClusterResource>().Single();
+        Assert.Equal(["kafka-1", "kafka-2", "kafka-3", "kafka-4", "kafka-5"], cluster.Brokers.Select(b => b.Name));
+
+        var env = await EnvironmentOf(cluster.Brokers[4]);
+        Assert.Equal("5", env["KAFKA_NODE_ID"]);
+        Assert.Equal("broker,controller", env["KAFKA_PROCESS_ROLES"]);
+        Assert.Equal("1@kafka-1:9094,2@kafka-2:9094,3@kafka-3:9094,4@kafka-4:9094,5@kafka-5:9094", env["KAFKA_CONTROLLER_QUORUM_VOTERS"]);
+        Assert.Equal("4", env["KAFKA_DEFAULT_REPLICATION_FACTOR"]);
+        Assert.Equal("3", env["KAFKA_MIN_INSYNC_REPLICAS"]);
+        Assert.Equal("4", env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"]);
+        Assert.Equal("4", env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"]);
+        Assert.Equal("3", env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"]);
+        Assert.Equal(
+            "HOST://{kafka-5.bindings.tcp.host}:{kafka-5.bindings.tcp.port},INTERNAL://{kafka-5.bindings.internal.host}:{kafka-5.bindings.internal.port}",
+            env["KAFKA_ADVERTISED_LISTENERS"]);
+    }
+
+    [Fact]
+    public async Task Schema_registry_and_kafdrop_use_the_clusters_internal_listeners_and_avro()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Containers");
+
+        var registry = builder.Resources.OfType<SchemaRegistryResource>().Single();
+        Assert.Equal("schema-registry", registry.Name);
+        Assert.Equal("confluentinc/cp-schema-registry:8.0.0", ImageOf(registry));
+        var registryEnv = await EnvironmentOf(registry);
+        Assert.Equal("PLAINTEXT://kafka-1:9093,PLAINTEXT://kafka-2:9093,PLAINTEXT://kafka-3:9093", registryEnv["SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS"]);
+        Assert.Equal("schema-registry", registryEnv["SCHEMA_REGISTRY_HOST_NAME"]);
+
+        var kafdrop = builder.Resources.OfType<KafdropResource>().Single();
+        Assert.Equal("obsidiandynamics/kafdrop:4.1.0", ImageOf(kafdrop));
+        var kafdropEnv = await EnvironmentOf(kafdrop);
+        Assert.Equal("kafka-1:9093,kafka-2:9093,kafka-3:9093", kafdropEnv["KAFKA_BROKERCONNECT"]);
+        Assert.Equal("http://schema-registry:8081", kafdropEnv["SCHEMAREGISTRY_CONNECT"]);
+        Assert.Contains("--message.format=AVRO", kafdropEnv["CMD_ARGS"]);
+        Assert.Contains(kafdrop.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == registry);
+    }
+
+    [Fact]
+    public async Task RabbitMQ_is_the_management_image_with_a_generated_secret_password()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Containers");
+
+        var rabbitmq = builder.Resources.OfType<RabbitMQServerResource>().Single();
+        Assert.EndsWith("-management", ImageOf(rabbitmq));
+        Assert.NotNull(rabbitmq.PasswordParameter);
+        Assert.True(rabbitmq.PasswordParameter.Secret);
+        Assert.IsType<GenerateParameterDefault>(rabbitmq.PasswordParameter.Default);
+        Assert.Contains(rabbitmq.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "management");
+    }
+
+    private static string ImageOf(IResource resource)
+    {
+        var image = resource.Annotations.OfType<ContainerImageAnnotation>().Single();
+        return $"{image.Image}:{image.Tag}";
+    }
+
+    private static Task<Dictionary<string, string>> EnvironmentOf(IResourceWithEnvironment resource) =>
+        ResourceConfiguration.EnvironmentAsync(resource);
+}

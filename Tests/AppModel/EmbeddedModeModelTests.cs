@@ -1,0 +1,68 @@
+using HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
+using HpcAspire.AppHost.Infrastructure.RabbitMQ;
+using HpcAspire.Tests.Support;
+
+namespace HpcAspire.Tests.AppModel;
+
+public class EmbeddedModeModelTests
+{
+    [Fact]
+    public async Task Kafka_is_the_mock_cluster_with_one_stoppable_broker_resource_per_broker_and_no_containers()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Embedded", "Kafka:Brokers=4", "Kafka:ReplicationFactor=2");
+
+        var cluster = Assert.IsType<EmbeddedKafkaClusterResource>(builder.Resources.Single(r => r.Name == "kafka"));
+        Assert.Equal(4, cluster.Settings.Brokers);
+        Assert.Equal(2, cluster.Settings.ReplicationFactor);
+        Assert.Equal(["kafka-1", "kafka-2", "kafka-3", "kafka-4"], cluster.Brokers.Select(b => b.Name));
+        foreach (var broker in cluster.Brokers)
+        {
+            Assert.Same(cluster, broker.Parent);
+            var commands = broker.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.Name);
+            Assert.Equal(["stop-broker", "start-broker"], commands);
+            Assert.Contains(broker.Annotations.OfType<ManifestPublishingCallbackAnnotation>(), a => a.Callback is null);
+        }
+
+        Assert.Empty(builder.Resources.OfType<ContainerResource>());
+        Assert.DoesNotContain(builder.Resources, r => r.Name is "kafdrop" or "schema-registry");
+    }
+
+    [Fact]
+    public async Task RabbitMQ_is_the_local_server_on_loopback_ports_with_generated_credentials()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Embedded", "RabbitMQ:Port=45672", "RabbitMQ:ManagementPort=45673");
+
+        var rabbitmq = builder.Resources.OfType<LocalRabbitMQResource>().Single();
+        Assert.Equal("rabbitmq", rabbitmq.Name);
+        Assert.Equal("/bin/bash", rabbitmq.Command);
+        var args = await ResourceConfiguration.ArgumentsAsync(rabbitmq);
+        Assert.EndsWith("Infrastructure/RabbitMQ/rabbitmq-local.sh", Assert.Single(args));
+
+        var endpoints = rabbitmq.Annotations.OfType<EndpointAnnotation>().ToDictionary(e => e.Name);
+        Assert.Equal(45672, endpoints["tcp"].Port);
+        Assert.Equal(45673, endpoints["management"].Port);
+        Assert.All(endpoints.Values, e => Assert.False(e.IsProxied));
+
+        var env = await ResourceConfiguration.EnvironmentAsync(rabbitmq);
+        Assert.Equal("45672", env["RMQ_AMQP_PORT"]);
+        Assert.Equal("45673", env["RMQ_MGMT_PORT"]);
+        Assert.Equal("{rabbitmq-password.value}", env["RMQ_PASS"]);
+        Assert.Equal("{rabbitmq-username.value}", env["RMQ_USER"]);
+        Assert.True(rabbitmq.Password.Secret);
+        Assert.StartsWith("amqp://", rabbitmq.ConnectionStringExpression.ValueExpression);
+    }
+
+    [Fact]
+    public async Task A_missing_rabbitmq_server_keeps_the_resource_and_says_how_to_install_it()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Embedded", "RabbitMQ:ServerPath=/nonexistent/rabbitmq-server");
+
+        var rabbitmq = builder.Resources.OfType<LocalRabbitMQResource>().Single();
+        var missing = Assert.Single(rabbitmq.Annotations.OfType<LocalRabbitMQMissingAnnotation>());
+        Assert.Contains("/nonexistent/rabbitmq-server", missing.Message);
+        Assert.Contains("apt-get install -y rabbitmq-server", missing.Message);
+        var args = await ResourceConfiguration.ArgumentsAsync(rabbitmq);
+        Assert.Contains(missing.Message, args[1]);
+        Assert.Contains(builder.Resources, r => r.Name == "kafka");
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HpcAspire.Tests.Support;
+
+/// <summary>Builds the real AppHost for tests, in a chosen mode, with its own data directory.</summary>
+internal static class AppHostFactory
+{
+    public static Task<IDistributedApplicationTestingBuilder> CreateAsync(string mode, params string[] settings)
+    {
+        string[] args =
+        [
+            $"Infrastructure:Mode={mode}",
+            $"Infrastructure:DataDirectory={TestDirectories.Create("apphost")}",
+            .. settings,
+        ];
+        return DistributedApplicationTestingBuilder.CreateAsync<Projects.HpcAspire_AppHost>(args, (options, _) =>
+        {
+            options.DisableDashboard = true;
+        });
+    }
+
+    /// <summary>Starts the AppHost in embedded mode and waits until the named resources are healthy.</summary>
+    public static async Task<DistributedApplication> StartEmbeddedAsync(string[] waitFor, params string[] settings)
+    {
+        var builder = await CreateAsync("Embedded", settings);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = await builder.BuildAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await app.StartAsync(timeout.Token);
+        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+        foreach (var resource in waitFor)
+        {
+            await notifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+
+        return app;
+    }
+}
+
+internal static class TestDirectories
+{
+    public static string Create(string purpose)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "hpcaspire-tests", $"{purpose}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}
