@@ -16,6 +16,10 @@ public sealed class EmbeddedKafkaController(KafkaSettings settings, ILogger logg
     private readonly HashSet<int> _stopped = [];
     private readonly Lock _gate = new();
 
+    // The mock accepts client connections without close-on-exec: a process started from this one
+    // afterwards would inherit them and keep a stopped broker's connections open. Seal them often.
+    private Timer? _socketSealer;
+
     public string BootstrapServers => _cluster.Bootstraps;
 
     public IReadOnlyDictionary<int, int> BrokerPorts => _cluster.BrokerPorts;
@@ -33,6 +37,7 @@ public sealed class EmbeddedKafkaController(KafkaSettings settings, ILogger logg
             }
 
             SpreadCoordinators();
+            _socketSealer = new Timer(_ => MockKafkaCluster.SealInheritableSockets(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
             logger.LogInformation("Embedded Kafka cluster of {Brokers} brokers at {BootstrapServers}", settings.Brokers, servers);
             return servers;
         }
@@ -71,6 +76,7 @@ public sealed class EmbeddedKafkaController(KafkaSettings settings, ILogger logg
                 throw new InvalidOperationException($"Broker {brokerId} is the last running broker; start another broker before stopping it.");
             }
 
+            MockKafkaCluster.SealInheritableSockets();
             _cluster.BrokerDown(brokerId);
             _stopped.Add(brokerId);
             var moved = _cluster.MoveLeadersOff(brokerId);
@@ -98,7 +104,11 @@ public sealed class EmbeddedKafkaController(KafkaSettings settings, ILogger logg
         }
     }
 
-    public void Dispose() => _cluster.Dispose();
+    public void Dispose()
+    {
+        _socketSealer?.Dispose();
+        _cluster.Dispose();
+    }
 
     private void SpreadCoordinators()
     {

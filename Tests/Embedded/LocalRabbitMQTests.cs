@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text;
+using HpcAspire.Tests.Support;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace HpcAspire.Tests.Embedded;
+
+public class LocalRabbitMQTests
+{
+    [Fact]
+    public async Task The_local_server_confirms_publishes_delivers_them_and_leaves_no_erlang_process_behind()
+    {
+        var dataDirectory = TestDirectories.Create("rabbitmq");
+        var app = await AppHostFactory.StartEmbeddedAsync(["rabbitmq"], $"Infrastructure:DataDirectory={dataDirectory}");
+        string epmdPort;
+        try
+        {
+            var rabbitmq = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "rabbitmq");
+            epmdPort = (await ResourceConfiguration.EnvironmentAsync(rabbitmq))["RMQ_EPMD_PORT"];
+            var connectionString = await app.GetConnectionStringAsync("rabbitmq");
+            Assert.StartsWith("amqp://", connectionString);
+            Assert.Contains("@127.0.0.1:", connectionString);
+
+            await PublishWithConfirmsAndConsumeAsync(connectionString!, count: 1_000);
+            Assert.NotEmpty(ErlangProcessesOf(dataDirectory, epmdPort));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (ErlangProcessesOf(dataDirectory, epmdPort).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.Empty(ErlangProcessesOf(dataDirectory, epmdPort));
+    }
+
+    private static async Task PublishWithConfirmsAndConsumeAsync(string connectionString, int count)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(connectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var queue = $"test-{Guid.NewGuid():N}";
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+
+        // Many publishes in flight; each task completes when the broker confirms that message.
+        var confirms = Enumerable.Range(0, count).Select(i => channel.BasicPublishAsync(
+            exchange: "", routingKey: queue, mandatory: true,
+            basicProperties: new BasicProperties { Persistent = true }, body: Encoding.UTF8.GetBytes($"reading {i}")).AsTask());
+        await Task.WhenAll(confirms);
+
+        var received = new List<string>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            received.Add(Encoding.UTF8.GetString(delivery.Body.Span));
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+            if (received.Count == count)
+            {
+                all.TrySetResult();
+            }
+        };
+        await channel.BasicQosAsync(0, 100, false);
+        await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"reading {i}"), received);
+    }
+
+    /// <summary>beam.smp runs with -home under the data directory; the private epmd with -port.</summary>
+    private static List<string> ErlangProcessesOf(string dataDirectory, string epmdPort)
+    {
+        var found = new List<string>();
+        foreach (var process in Process.GetProcesses())
+        {
+            string commandLine;
+            try
+            {
+                commandLine = File.ReadAllText($"/proc/{process.Id}/cmdline").Replace('\0', ' ');
+                if (File.ReadAllText($"/proc/{process.Id}/stat").Split(' ')[2] == "Z")
+                {
+                    continue; // a zombie holds no port and no file
+                }
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            var isOurs = (process.ProcessName == "beam.smp" && commandLine.Contains(dataDirectory))
+                         || (process.ProcessName == "epmd" && commandLine.Contains($"-port {epmdPort}"));
+            if (isOurs)
+            {
+                found.Add($"{process.Id} {commandLine}");
+            }
+        }
+
+        return found;
+    }
+}
