@@ -15,6 +15,7 @@ internal static class InfrastructureBuilderExtensions
             builder.Configuration, builder.ExecutionContext.IsPublishMode, builder.AppHostDirectory, probe ?? new ContainerRuntimeProbe());
 
         builder.Services.AddSingleton(settings);
+        builder.ReportStartupProgress();
         builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
         {
             var logger = @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HpcAspire.Infrastructure");

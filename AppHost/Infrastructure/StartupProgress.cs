@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HpcAspire.AppHost.Infrastructure;
+
+/// <summary>
+/// Logs each resource as it becomes ready and, once every resource is, how long the start took:
+/// the AppHost console shows progress without the dashboard.
+/// </summary>
+internal static class StartupProgress
+{
+    public static void ReportStartupProgress(this IDistributedApplicationBuilder builder)
+    {
+        var clock = new Stopwatch();
+        var ready = new ConcurrentDictionary<string, TimeSpan>();
+        ILogger? logger = null;
+        string[] expected = [];
+
+        builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
+        {
+            clock.Start();
+            logger = @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HpcAspire.Startup");
+            expected = @event.Model.Resources
+                .Where(resource => resource is not ParameterResource and not ConnectionStringResource)
+                .Select(resource => resource.Name).ToArray();
+            logger.LogInformation("Starting {Count} resources: {Resources}", expected.Length, string.Join(", ", expected));
+            return Task.CompletedTask;
+        });
+
+        builder.Eventing.Subscribe<ResourceReadyEvent>((@event, _) =>
+        {
+            if (expected.Contains(@event.Resource.Name) && ready.TryAdd(@event.Resource.Name, clock.Elapsed))
+            {
+                logger?.LogInformation("{Resource} ready after {Seconds:0.0} s", @event.Resource.Name, clock.Elapsed.TotalSeconds);
+                if (expected.Length > 0 && expected.All(ready.ContainsKey))
+                {
+                    logger?.LogInformation("All {Count} resources ready after {Seconds:0.0} s", expected.Length, clock.Elapsed.TotalSeconds);
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+}
