@@ -105,3 +105,39 @@ public class LocalRabbitMQTests
         return found;
     }
 }
+
+public class MissingRabbitMQTests
+{
+    [Fact]
+    public async Task Without_rabbitmq_server_the_resource_fails_with_the_install_hint_and_kafka_still_runs()
+    {
+        await using var app = await AppHostFactory.StartEmbeddedAsync(["kafka"], "RabbitMQ:ServerPath=/nonexistent/rabbitmq-server");
+
+        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+        var exited = await notifications.WaitForResourceAsync("rabbitmq",
+            e => e.Snapshot.State?.Text is "Exited" or "FailedToStart" or "Finished").WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exited.Snapshot.ExitCode);
+
+        var logs = app.Services.GetRequiredService<ResourceLoggerService>();
+        var lines = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await foreach (var batch in logs.WatchAsync(exited.ResourceId).WithCancellation(timeout.Token))
+            {
+                lines.AddRange(batch.Select(line => line.Content));
+                if (lines.Any(line => line.Contains("apt-get install -y rabbitmq-server")))
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The install hint never reached the resource's log (state {exited.Snapshot.State?.Text}, exit {exited.Snapshot.ExitCode}). It has:\n{string.Join("\n", lines)}");
+        }
+
+        Assert.Contains(lines, line => line.Contains("rabbitmq-server is not installed: /nonexistent/rabbitmq-server does not exist"));
+        Assert.NotNull(await app.GetConnectionStringAsync("kafka"));
+    }
+}

@@ -45,6 +45,12 @@ internal static class LocalRabbitMQBuilderExtensions
         {
             // The resource stays in the model (services still reference it) but fails with the fix in its log.
             var message = $"rabbitmq-server is not installed: {missing} does not exist. {InstallHint}";
+            builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
+            {
+                @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HpcAspire.Infrastructure")
+                    .LogWarning("{Resource}: {Message} The rest of the application starts without it.", name, message);
+                return Task.CompletedTask;
+            });
             return rabbitmq.WithArgs("-c", $"echo \"{message}\" >&2; exit 127")
                 .WithAnnotation(new LocalRabbitMQMissingAnnotation(message));
         }
