@@ -1,0 +1,95 @@
+using Avro;
+using Avro.Specific;
+
+namespace HpcAspire.Contracts;
+
+/// <summary>What the processor flags in a reading; the Avro enum symbols are these names.</summary>
+public enum AnomalyKind
+{
+    CpuOverheating,
+    GpuOverheating,
+    PowerSpike,
+}
+
+/// <summary>A node's statistics over its last readings.</summary>
+public sealed class RollingStatistics : ISpecificRecord
+{
+    public static readonly Schema _SCHEMA = ((RecordSchema)EnrichedReading._SCHEMA)["statistics"].Schema;
+
+    public int SampleCount { get; set; }
+    public double MeanPowerWatts { get; set; }
+    public double StdDevPowerWatts { get; set; }
+    public double MaxPowerWatts { get; set; }
+    public double MeanCpuTemperatureCelsius { get; set; }
+    public double MaxCpuTemperatureCelsius { get; set; }
+    public double MeanGpuTemperatureCelsius { get; set; }
+
+    public Schema Schema => _SCHEMA;
+
+    public object Get(int fieldPos) => fieldPos switch
+    {
+        0 => (object)SampleCount, // (object): arms of mixed numeric types would give the switch a numeric type
+        1 => MeanPowerWatts,
+        2 => StdDevPowerWatts,
+        3 => MaxPowerWatts,
+        4 => MeanCpuTemperatureCelsius,
+        5 => MaxCpuTemperatureCelsius,
+        6 => MeanGpuTemperatureCelsius,
+        _ => throw new AvroRuntimeException($"Bad index {fieldPos} in RollingStatistics.Get()"),
+    };
+
+    public void Put(int fieldPos, object fieldValue)
+    {
+        switch (fieldPos)
+        {
+            case 0: SampleCount = (int)fieldValue; break;
+            case 1: MeanPowerWatts = (double)fieldValue; break;
+            case 2: StdDevPowerWatts = (double)fieldValue; break;
+            case 3: MaxPowerWatts = (double)fieldValue; break;
+            case 4: MeanCpuTemperatureCelsius = (double)fieldValue; break;
+            case 5: MaxCpuTemperatureCelsius = (double)fieldValue; break;
+            case 6: MeanGpuTemperatureCelsius = (double)fieldValue; break;
+            default: throw new AvroRuntimeException($"Bad index {fieldPos} in RollingStatistics.Put()");
+        }
+    }
+}
+
+/// <summary>A reading joined to its node's job, with rolling statistics and anomaly flags (EnrichedReading.avsc).</summary>
+public sealed class EnrichedReading : ISpecificRecord
+{
+    public static readonly Schema _SCHEMA = AvroSchemas.Load(nameof(EnrichedReading));
+
+    public NodeReading Reading { get; set; } = new();
+    public string? JobId { get; set; }
+    public string? User { get; set; }
+    public string? Account { get; set; }
+    public RollingStatistics Statistics { get; set; } = new();
+    public IList<AnomalyKind> Anomalies { get; set; } = [];
+
+    public Schema Schema => _SCHEMA;
+
+    public object Get(int fieldPos) => fieldPos switch
+    {
+        0 => (object)Reading, // (object): arms of mixed numeric types would give the switch a numeric type
+        1 => JobId!,
+        2 => User!,
+        3 => Account!,
+        4 => Statistics,
+        5 => Anomalies,
+        _ => throw new AvroRuntimeException($"Bad index {fieldPos} in EnrichedReading.Get()"),
+    };
+
+    public void Put(int fieldPos, object fieldValue)
+    {
+        switch (fieldPos)
+        {
+            case 0: Reading = (NodeReading)fieldValue; break;
+            case 1: JobId = (string?)fieldValue; break;
+            case 2: User = (string?)fieldValue; break;
+            case 3: Account = (string?)fieldValue; break;
+            case 4: Statistics = (RollingStatistics)fieldValue; break;
+            case 5: Anomalies = (IList<AnomalyKind>)fieldValue; break;
+            default: throw new AvroRuntimeException($"Bad index {fieldPos} in EnrichedReading.Put()");
+        }
+    }
+}
