@@ -1,0 +1,55 @@
+using System.Globalization;
+using HpcAspire.Contracts;
+using HpcAspire.Domain.Storage;
+
+namespace HpcAspire.Tests.Domain;
+
+public class CsvFormatTests
+{
+    [Fact]
+    public void Fields_are_quoted_only_when_RFC_4180_requires_it_and_records_end_in_CRLF()
+    {
+        var record = CsvFormat.Record(["plain", "with,comma", "say \"hi\"", "two\nlines", null, ""]);
+
+        Assert.Equal("plain,\"with,comma\",\"say \"\"hi\"\"\",\"two\nlines\",,\r\n", record);
+    }
+
+    [Fact]
+    public void Numbers_and_times_do_not_depend_on_the_machines_culture()
+    {
+        var saved = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+            Assert.Equal("1234.5", CsvFormat.Number(1234.5));
+            Assert.Equal("0.1", CsvFormat.Number(0.1));
+            Assert.Equal("2026-11-25T13:04:05.678Z", CsvFormat.Timestamp(new DateTime(2026, 11, 25, 13, 4, 5, 678, DateTimeKind.Utc)));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = saved;
+        }
+    }
+
+    [Fact]
+    public void Each_result_row_has_one_field_per_header_column()
+    {
+        var enriched = new EnrichedReading
+        {
+            Reading = new NodeReading { NodeId = "node-001", Timestamp = DateTime.UnixEpoch, PowerWatts = 812.5 },
+            JobId = "job-000001", User = "ada", Account = "climate-lab",
+            Anomalies = [AnomalyKind.CpuOverheating, AnomalyKind.PowerSpike],
+        };
+        var energy = new JobEnergy { JobId = "job-000001", User = "ada", Account = "climate-lab", FinalState = JobState.Completed, EnergyKilowattHours = 1.25 };
+
+        var readingRow = ResultRows.Row(enriched);
+        var energyRow = ResultRows.Row(energy);
+
+        Assert.Equal(ResultRows.EnrichedReadingHeader.Length, readingRow.Length);
+        Assert.Equal(ResultRows.JobEnergyHeader.Length, energyRow.Length);
+        Assert.Equal("812.5", readingRow[Array.IndexOf(ResultRows.EnrichedReadingHeader, "power_w")]);
+        Assert.Equal("CpuOverheating;PowerSpike", readingRow[^1]);
+        Assert.Equal("1.25", energyRow[Array.IndexOf(ResultRows.JobEnergyHeader, "energy_kwh")]);
+        Assert.Equal("Completed", energyRow[Array.IndexOf(ResultRows.JobEnergyHeader, "final_state")]);
+    }
+}

@@ -1,0 +1,124 @@
+using HpcAspire.Contracts;
+using HpcAspire.Domain.Processing;
+
+namespace HpcAspire.Tests.Domain;
+
+public class ProcessingTests
+{
+    private static readonly DateTime T0 = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void Node_energy_is_the_trapezoid_integral_of_power_over_time()
+    {
+        var integral = new NodeEnergyIntegral();
+        integral.Add(Reading(0, power: 100));
+        integral.Add(Reading(1, power: 200));
+        integral.Add(Reading(3, power: 300));
+
+        // (100+200)/2 * 1 s + (200+300)/2 * 2 s = 150 J + 500 J
+        Assert.Equal(650, integral.Joules, precision: 9);
+        Assert.Equal(300, integral.PeakPowerWatts);
+        Assert.Equal(3, integral.ReadingCount);
+        Assert.Throws<ArgumentException>(() => integral.Add(Reading(2, power: 100)));
+    }
+
+    [Fact]
+    public void Job_energy_sums_its_nodes_in_kilowatt_hours_and_averages_over_the_run()
+    {
+        var run = new JobRun("job-1", "ada", "climate-lab", ["node-001", "node-002"], T0) { End = T0.AddHours(1), FinalState = JobState.Completed };
+        var first = Constant(1000, seconds: 3600);   // 1 kW for an hour
+        var second = Constant(500, seconds: 3600);   // 0.5 kW for an hour
+
+        var energy = JobEnergyCalculator.Summarize(run, [first, second]);
+
+        Assert.Equal(1.5, energy.EnergyKilowattHours, precision: 9);
+        Assert.Equal(1500, energy.MeanPowerWatts, precision: 6);
+        Assert.Equal(1000, energy.PeakPowerWatts);
+        Assert.Equal(2, energy.NodeCount);
+        Assert.Equal(2 * 3601, energy.ReadingCount);
+        Assert.Equal(JobState.Completed, energy.FinalState);
+        Assert.Throws<ArgumentException>(() => JobEnergyCalculator.Summarize(run with { End = null, FinalState = null }, [first]));
+    }
+
+    [Fact]
+    public void Rolling_statistics_cover_only_the_last_readings()
+    {
+        var window = new RollingWindow(capacity: 3);
+        window.Add(Reading(0, power: 10, cpu: 50));
+        window.Add(Reading(1, power: 20, cpu: 60));
+        window.Add(Reading(2, power: 30, cpu: 70));
+        var statistics = window.Add(Reading(3, power: 40, cpu: 80));
+
+        Assert.Equal(3, statistics.SampleCount);
+        Assert.Equal(30, statistics.MeanPowerWatts, precision: 9);
+        Assert.Equal(Math.Sqrt(200.0 / 3), statistics.StdDevPowerWatts, precision: 9); // deviations -10, 0, 10
+        Assert.Equal(40, statistics.MaxPowerWatts);
+        Assert.Equal(70, statistics.MeanCpuTemperatureCelsius, precision: 9);
+        Assert.Equal(80, statistics.MaxCpuTemperatureCelsius);
+    }
+
+    [Fact]
+    public void Overheating_uses_fixed_limits_and_a_spike_is_a_power_jump_the_load_does_not_explain()
+    {
+        var rules = new AnomalyRules();
+        var window = new RollingWindow(30);
+        Assert.Empty(rules.Evaluate(Reading(0, power: 900), window)); // nothing to compare with yet
+
+        window.Add(Reading(0, power: 100));
+        window.Add(Reading(1, power: 110));
+
+        Assert.Equal([AnomalyKind.PowerSpike], rules.Evaluate(Reading(2, power: 165), window)); // 1.5 × 110 W
+        Assert.Empty(rules.Evaluate(Reading(2, power: 164), window));
+        Assert.Equal([AnomalyKind.CpuOverheating], rules.Evaluate(Reading(2, power: 110, cpu: 90.5), window));
+        Assert.Equal([AnomalyKind.GpuOverheating], rules.Evaluate(Reading(2, power: 110, gpu: 85.5), window));
+        Assert.Empty(rules.Evaluate(Reading(2, power: 110, cpu: 90, gpu: 85), window)); // limits are exclusive
+
+        var jobStarting = Reading(2, power: 400);
+        jobStarting.GpuUtilization = 0.5;
+        Assert.Empty(rules.Evaluate(jobStarting, window)); // the load rose with the power: a job started
+    }
+
+    [Fact]
+    public void A_reading_belongs_to_the_job_running_on_its_node_from_start_to_just_before_end()
+    {
+        var allocations = new NodeAllocations { Retention = TimeSpan.FromMinutes(1) };
+        Assert.False(allocations.Knows(Event("job-1", JobState.Completed, 20)));
+
+        allocations.Apply(Event("job-1", JobState.Started, 10, "node-001", "node-002"));
+        var ended = allocations.Apply(Event("job-1", JobState.Failed, 20, "node-001", "node-002"));
+
+        Assert.Null(allocations.JobOn("node-001", T0.AddSeconds(9)));
+        Assert.Equal("job-1", allocations.JobOn("node-001", T0.AddSeconds(10))?.JobId);
+        Assert.Equal("job-1", allocations.JobOn("node-002", T0.AddSeconds(19))?.JobId);
+        Assert.Null(allocations.JobOn("node-002", T0.AddSeconds(20)));
+        Assert.Null(allocations.JobOn("node-003", T0.AddSeconds(15)));
+        Assert.Equal(JobState.Failed, ended?.FinalState);
+        Assert.Null(allocations.Apply(Event("job-1", JobState.Completed, 21, "node-001"))); // ends once
+
+        allocations.Prune(T0.AddSeconds(20 + 61));
+        Assert.Null(allocations.JobOn("node-001", T0.AddSeconds(15)));
+        Assert.Empty(allocations.Runs);
+    }
+
+    private static NodeEnergyIntegral Constant(double watts, int seconds)
+    {
+        var integral = new NodeEnergyIntegral();
+        for (var s = 0; s <= seconds; s++)
+        {
+            integral.Add(Reading(s, power: watts));
+        }
+
+        return integral;
+    }
+
+    private static NodeReading Reading(int second, double power, double cpu = 60, double gpu = 50) => new()
+    {
+        NodeId = "node-001", Timestamp = T0.AddSeconds(second), PowerWatts = power,
+        CpuTemperatureCelsius = cpu, GpuTemperatureCelsius = gpu, CpuUtilization = 0.9, GpuUtilization = 0,
+    };
+
+    private static JobEvent Event(string jobId, JobState state, int second, params string[] nodes) => new()
+    {
+        JobId = jobId, State = state, Timestamp = T0.AddSeconds(second), User = "ada", Account = "climate-lab", Nodes = nodes,
+    };
+}
