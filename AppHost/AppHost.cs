@@ -8,22 +8,37 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Containers when a container runtime answers, embedded otherwise (Infrastructure:Mode forces either).
 var infrastructure = builder.AddInfrastructure();
 
-// Kafka: N KRaft brokers with Schema Registry and Kafdrop, or librdkafka's mock cluster hosted here.
+// Kafka and its Schema Registry: N KRaft brokers, cp-schema-registry and Kafdrop in containers;
+// librdkafka's mock cluster hosted here and the product's own registry in embedded mode.
 IResourceBuilder<IResourceWithConnectionString> kafka;
+IResourceBuilder<IResourceWithConnectionString> schemaRegistry;
+IResourceBuilder<IResource> schemaRegistryServer;
 if (infrastructure.Mode == InfrastructureMode.Containers)
 {
     var cluster = builder.AddKafkaContainers("kafka", infrastructure.Kafka);
-    var schemaRegistry = builder.AddSchemaRegistry("schema-registry", cluster);
-    builder.AddKafdrop("kafdrop", cluster, schemaRegistry);
-    kafka = cluster;
+    var registry = builder.AddSchemaRegistry("schema-registry", cluster);
+    builder.AddKafdrop("kafdrop", cluster, registry);
+    (kafka, schemaRegistry, schemaRegistryServer) = (cluster, registry, registry);
 }
 else
 {
-    // The embedded Schema Registry, the product's own service, comes with the Avro contracts.
     kafka = builder.AddEmbeddedKafkaCluster("kafka", infrastructure.Kafka);
+    (schemaRegistry, var registryService) = builder.AddEmbeddedSchemaRegistry("schema-registry", infrastructure);
+    schemaRegistryServer = registryService;
 }
 
 // RabbitMQ with the management UI: the rabbitmq image, or Debian's rabbitmq-server as a local process.
 var rabbitmq = builder.AddRabbitMQBroker("rabbitmq", infrastructure);
+
+// Generators: one seeded cluster simulation, two streams (Avro on Kafka).
+foreach (var (name, stream) in new[] { ("node-reading-generator", "NodeReadings"), ("job-event-generator", "JobEvents") })
+{
+    builder.AddProject<Projects.HpcAspire_Generator>(name, launchProfileName: null)
+        .WithHttpEndpoint()
+        .WithHttpHealthCheck("/health")
+        .WithClusterSimulation(stream)
+        .WithReference(kafka).WaitFor(kafka)
+        .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+}
 
 builder.Build().Run();

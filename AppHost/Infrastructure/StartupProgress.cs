@@ -24,6 +24,7 @@ internal static class StartupProgress
             logger = @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HpcAspire.Startup");
             expected = @event.Model.Resources
                 .Where(resource => resource is not ParameterResource and not ConnectionStringResource)
+                .Where(resource => !resource.TryGetLastAnnotation<ResourceSnapshotAnnotation>(out var snapshot) || !snapshot.InitialSnapshot.IsHidden)
                 .Select(resource => resource.Name).ToArray();
             logger.LogInformation("Starting {Count} resources: {Resources}", expected.Length, string.Join(", ", expected));
             return Task.CompletedTask;

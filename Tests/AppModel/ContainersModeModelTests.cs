@@ -82,6 +82,26 @@ public class ContainersModeModelTests
         Assert.Contains(rabbitmq.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "management");
     }
 
+    [Fact]
+    public async Task Both_generators_share_the_simulation_settings_and_one_start_time()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Containers", "Cluster:NodeCount=32", "Cluster:Seed=5");
+
+        var readings = await EnvironmentOf((IResourceWithEnvironment)builder.Resources.Single(r => r.Name == "node-reading-generator"));
+        var jobs = await EnvironmentOf((IResourceWithEnvironment)builder.Resources.Single(r => r.Name == "job-event-generator"));
+
+        Assert.Equal("NodeReadings", readings["Generator__Stream"]);
+        Assert.Equal("JobEvents", jobs["Generator__Stream"]);
+        foreach (var shared in new[] { "Cluster__NodeCount", "Cluster__Seed", "Cluster__StartTime" })
+        {
+            Assert.Equal(readings[shared], jobs[shared]);
+        }
+
+        Assert.Equal("32", readings["Cluster__NodeCount"]);
+        Assert.Equal("5", jobs["Cluster__Seed"]);
+        Assert.Equal("{schema-registry.connectionString}", readings["ConnectionStrings__schema-registry"]);
+    }
+
     private static string ImageOf(IResource resource)
     {
         var image = resource.Annotations.OfType<ContainerImageAnnotation>().Single();

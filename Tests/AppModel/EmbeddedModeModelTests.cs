@@ -24,7 +24,26 @@ public class EmbeddedModeModelTests
         }
 
         Assert.Empty(builder.Resources.OfType<ContainerResource>());
-        Assert.DoesNotContain(builder.Resources, r => r.Name is "kafdrop" or "schema-registry");
+        Assert.DoesNotContain(builder.Resources, r => r.Name == "kafdrop");
+    }
+
+    [Fact]
+    public async Task The_schema_registry_is_the_products_own_service_behind_the_same_connection_string_name()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Embedded");
+
+        var registry = Assert.IsType<ConnectionStringResource>(builder.Resources.Single(r => r.Name == "schema-registry"));
+        Assert.Equal("{schema-registry-service.bindings.http.url}", registry.ConnectionStringExpression.ValueExpression);
+        var service = Assert.IsType<ProjectResource>(builder.Resources.Single(r => r.Name == "schema-registry-service"));
+        var env = await ResourceConfiguration.EnvironmentAsync(service);
+        Assert.EndsWith("/schema-registry", env["SchemaRegistry__DataDirectory"]);
+
+        foreach (var generator in new[] { "node-reading-generator", "job-event-generator" })
+        {
+            var generatorEnv = await ResourceConfiguration.EnvironmentAsync(builder.Resources.Single(r => r.Name == generator));
+            Assert.Equal("{schema-registry.connectionString}", generatorEnv["ConnectionStrings__schema-registry"]);
+            Assert.Equal("{kafka.connectionString}", generatorEnv["ConnectionStrings__kafka"]);
+        }
     }
 
     [Fact]

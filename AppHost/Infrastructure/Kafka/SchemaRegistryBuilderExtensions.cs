@@ -14,6 +14,24 @@ public sealed class SchemaRegistryResource(string name) : ContainerResource(name
 
 internal static class SchemaRegistryBuilderExtensions
 {
+    /// <summary>
+    /// The product's own Confluent-compatible registry (embedded mode): a project resource named
+    /// <c>&lt;name&gt;-service</c>, and a connection string <c>&lt;name&gt;</c> with its URL, so services
+    /// see <c>ConnectionStrings:&lt;name&gt;</c> as in containers mode. Its schemas persist under the data directory.
+    /// </summary>
+    public static (IResourceBuilder<IResourceWithConnectionString> Registry, IResourceBuilder<ProjectResource> Service) AddEmbeddedSchemaRegistry(
+        this IDistributedApplicationBuilder builder, string name, InfrastructureSettings infrastructure)
+    {
+        var service = builder.AddProject<Projects.HpcAspire_SchemaRegistry>($"{name}-service", launchProfileName: null)
+            .WithHttpEndpoint()
+            .WithEnvironment("SchemaRegistry__DataDirectory", Path.Combine(infrastructure.DataDirectory, name))
+            .WithHttpHealthCheck("/health")
+            .ExcludeFromManifest();
+        var registry = builder.AddConnectionString(name, ReferenceExpression.Create($"{service.GetEndpoint("http")}"));
+        registry.ExcludeFromManifest();
+        return (registry, service);
+    }
+
     internal const string Image = "confluentinc/cp-schema-registry";
 
     public static IResourceBuilder<SchemaRegistryResource> AddSchemaRegistry(

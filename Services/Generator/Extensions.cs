@@ -1,0 +1,52 @@
+using Confluent.Kafka;
+using HpcAspire.Contracts;
+using HpcAspire.Domain.Simulation;
+using HpcAspire.Generator;
+
+namespace Microsoft.Extensions.Hosting;
+
+internal static class Extensions
+{
+    public const string KafkaConnectionName = "kafka";
+
+    /// <summary>The simulation from <c>Cluster</c>, the pacing from <c>Generator</c>, and the Kafka publisher of the chosen stream.</summary>
+    public static void AddGenerator(this IHostApplicationBuilder builder)
+    {
+        var cluster = builder.Configuration.GetSection("Cluster").Get<ClusterOptions>() ?? new ClusterOptions();
+        if (builder.Configuration["Cluster:StartTime"] is { } configuredStart)
+        {
+            // The binder parses an ISO time into local time; the simulation keeps UTC.
+            cluster = cluster with { StartTime = DateTime.Parse(configuredStart, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal) };
+        }
+        else
+        {
+            // Live runs stamp readings with the wall clock; a reproducible run sets Cluster:StartTime.
+            var now = DateTime.UtcNow;
+            cluster = cluster with { StartTime = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc) };
+        }
+
+        cluster.Validate();
+        builder.Services.AddSingleton(cluster);
+
+        var generator = builder.Configuration.GetSection(GeneratorOptions.SectionName).Get<GeneratorOptions>() ?? new GeneratorOptions();
+        generator.Validate();
+        builder.Services.Configure<GeneratorOptions>(builder.Configuration.GetSection(GeneratorOptions.SectionName));
+
+        if (generator.Stream == GeneratedStream.NodeReadings)
+        {
+            builder.AddKafkaAvroProducer<NodeReading>(KafkaConnectionName);
+            builder.Services.AddSingleton<ITickPublisher>(services => new KafkaNodeReadingPublisher(new KafkaPublisher<NodeReading>(
+                services.GetRequiredService<IProducer<string, NodeReading>>(), generator.TopicOrDefault,
+                services.GetRequiredService<ILogger<KafkaNodeReadingPublisher>>())));
+        }
+        else
+        {
+            builder.AddKafkaAvroProducer<JobEvent>(KafkaConnectionName);
+            builder.Services.AddSingleton<ITickPublisher>(services => new KafkaJobEventPublisher(new KafkaPublisher<JobEvent>(
+                services.GetRequiredService<IProducer<string, JobEvent>>(), generator.TopicOrDefault,
+                services.GetRequiredService<ILogger<KafkaJobEventPublisher>>())));
+        }
+
+        builder.Services.AddHostedService<GeneratorWorker>();
+    }
+}

@@ -1,0 +1,38 @@
+namespace HpcAspire.Messaging.Kafka;
+
+/// <summary>
+/// Settings of one Kafka client, bound from <c>Messaging:Kafka</c> (and its Producer / Consumer
+/// sections); the brokers come from <c>ConnectionStrings:&lt;name&gt;</c>, the registry from
+/// <c>ConnectionStrings:schema-registry</c>.
+/// </summary>
+public sealed class KafkaClientSettings
+{
+    public const string SectionName = "Messaging:Kafka";
+
+    public string? BootstrapServers { get; set; }
+
+    public string? SchemaRegistryUrl { get; set; }
+
+    /// <summary>How often librdkafka reports statistics, which become OTel metrics; 0 turns them off.</summary>
+    public int StatisticsIntervalMs { get; set; } = 5_000;
+
+    public bool DisableHealthChecks { get; set; }
+
+    /// <summary>librdkafka properties for producers (e.g. <c>linger.ms</c>), applied over the defaults.</summary>
+    public Dictionary<string, string> Producer { get; set; } = [];
+
+    /// <summary>librdkafka properties for consumers (e.g. <c>fetch.wait.max.ms</c>), applied over the defaults.</summary>
+    public Dictionary<string, string> Consumer { get; set; } = [];
+
+    internal string RequireBootstrapServers(string connectionName) =>
+        string.IsNullOrWhiteSpace(BootstrapServers)
+            ? throw new InvalidOperationException(
+                $"No Kafka brokers for '{connectionName}': set ConnectionStrings:{connectionName} (the AppHost does this with WithReference) or {SectionName}:BootstrapServers.")
+            : BootstrapServers;
+
+    internal string RequireSchemaRegistryUrl() =>
+        string.IsNullOrWhiteSpace(SchemaRegistryUrl)
+            ? throw new InvalidOperationException(
+                $"No Schema Registry: set ConnectionStrings:{Microsoft.Extensions.Hosting.KafkaHostingExtensions.SchemaRegistryConnectionName} (the AppHost does this with WithReference) or {SectionName}:SchemaRegistryUrl.")
+            : SchemaRegistryUrl;
+}

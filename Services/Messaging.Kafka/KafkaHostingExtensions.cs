@@ -1,0 +1,132 @@
+using Avro.Specific;
+using Confluent.Kafka;
+using Confluent.Kafka.SyncOverAsync;
+using Confluent.SchemaRegistry;
+using Confluent.SchemaRegistry.Serdes;
+using HpcAspire.Messaging.Kafka;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Long-lived Kafka clients for a service, in the manner of Aspire's client integrations: brokers
+/// from <c>ConnectionStrings:&lt;name&gt;</c>, settings from <c>Messaging:Kafka</c>, a health check,
+/// librdkafka statistics as metrics and its logs in the service's log.
+/// </summary>
+public static class KafkaHostingExtensions
+{
+    public const string SchemaRegistryConnectionName = "schema-registry";
+
+    /// <summary>
+    /// An <see cref="IProducer{TKey,TValue}"/> of string keys and Avro <typeparamref name="TValue"/> values,
+    /// registered under the topic's subject in the Schema Registry. Idempotent, acks=all; flushed when the host stops.
+    /// </summary>
+    public static IHostApplicationBuilder AddKafkaAvroProducer<TValue>(
+        this IHostApplicationBuilder builder, string connectionName, Action<ProducerConfig>? configure = null)
+        where TValue : ISpecificRecord
+    {
+        var settings = builder.AddKafkaCommon(connectionName);
+        var config = new ProducerConfig(settings.Producer)
+        {
+            BootstrapServers = settings.RequireBootstrapServers(connectionName),
+            ClientId = $"{builder.Environment.ApplicationName}-{typeof(TValue).Name}-producer",
+            StatisticsIntervalMs = settings.StatisticsIntervalMs,
+        };
+        config.EnableIdempotence ??= true;
+        config.Acks ??= Acks.All;
+        config.LingerMs ??= 5;
+        configure?.Invoke(config);
+
+        builder.Services.AddSingleton(services =>
+        {
+            var telemetry = services.GetRequiredService<KafkaTelemetry>();
+            var logger = telemetry.LoggerFor("Producer");
+            return new ProducerBuilder<string, TValue>(config)
+                .SetValueSerializer(new AvroSerializer<TValue>(services.GetRequiredService<ISchemaRegistryClient>()).AsSyncOverAsync())
+                .SetStatisticsHandler((_, json) => telemetry.Record(json))
+                .SetLogHandler((_, message) => logger.Log(KafkaTelemetry.LevelOf((int)message.Level), "librdkafka {Facility}: {Message}", message.Facility, message.Message))
+                .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka producer error {Code}: {Reason}", error.Code, error.Reason))
+                .Build();
+        });
+        builder.Services.AddHostedService(services => new ProducerFlushOnStop(services.GetRequiredService<IProducer<string, TValue>>().Flush));
+
+        if (!settings.DisableHealthChecks)
+        {
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+                $"kafka-producer-{typeof(TValue).Name}",
+                services => new KafkaClientHealthCheck(services.GetRequiredService<IProducer<string, TValue>>().Handle),
+                failureStatus: null, tags: null));
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// An <see cref="IConsumer{TKey,TValue}"/> of raw values: the service decodes each message itself, so one
+    /// message that cannot be decoded is that message's error (to dead-letter), not the consumer's.
+    /// Offsets are committed only by the service, after its work is durable.
+    /// </summary>
+    public static IHostApplicationBuilder AddKafkaConsumer(
+        this IHostApplicationBuilder builder, string connectionName, string groupId, Action<ConsumerConfig>? configure = null)
+    {
+        var settings = builder.AddKafkaCommon(connectionName);
+        var config = new ConsumerConfig(settings.Consumer)
+        {
+            BootstrapServers = settings.RequireBootstrapServers(connectionName),
+            GroupId = groupId,
+            ClientId = $"{builder.Environment.ApplicationName}-{groupId}-consumer",
+            StatisticsIntervalMs = settings.StatisticsIntervalMs,
+        };
+        config.EnableAutoCommit ??= false;
+        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
+        config.IsolationLevel ??= IsolationLevel.ReadCommitted;
+        configure?.Invoke(config);
+
+        builder.Services.AddSingleton(services =>
+        {
+            var telemetry = services.GetRequiredService<KafkaTelemetry>();
+            var logger = telemetry.LoggerFor("Consumer");
+            return new ConsumerBuilder<string?, byte[]>(config)
+                .SetStatisticsHandler((_, json) => telemetry.Record(json))
+                .SetLogHandler((_, message) => logger.Log(KafkaTelemetry.LevelOf((int)message.Level), "librdkafka {Facility}: {Message}", message.Facility, message.Message))
+                .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka consumer error {Code}: {Reason}", error.Code, error.Reason))
+                .Build();
+        });
+
+        if (!settings.DisableHealthChecks)
+        {
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+                $"kafka-consumer-{groupId}",
+                services => new KafkaClientHealthCheck(services.GetRequiredService<IConsumer<string?, byte[]>>().Handle),
+                failureStatus: null, tags: null));
+        }
+
+        return builder;
+    }
+
+    private static KafkaClientSettings AddKafkaCommon(this IHostApplicationBuilder builder, string connectionName)
+    {
+        var settings = new KafkaClientSettings();
+        builder.Configuration.GetSection(KafkaClientSettings.SectionName).Bind(settings);
+        if (builder.Configuration.GetConnectionString(connectionName) is { Length: > 0 } brokers)
+        {
+            settings.BootstrapServers = brokers;
+        }
+
+        if (builder.Configuration.GetConnectionString(SchemaRegistryConnectionName) is { Length: > 0 } registry)
+        {
+            settings.SchemaRegistryUrl = registry;
+        }
+
+        builder.Services.TryAddSingleton<KafkaTelemetry>();
+        builder.Services.TryAddSingleton<ISchemaRegistryClient>(_ =>
+            new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = settings.RequireSchemaRegistryUrl() }));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(KafkaTelemetry.MeterName));
+        return settings;
+    }
+}

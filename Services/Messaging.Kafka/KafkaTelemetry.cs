@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace HpcAspire.Messaging.Kafka;
+
+/// <summary>
+/// librdkafka's statistics as OpenTelemetry metrics, and its log lines in the service's log.
+/// One Meter for every Kafka client of the process; each client reports under its client name.
+/// </summary>
+internal sealed class KafkaTelemetry
+{
+    public const string MeterName = "HpcAspire.Messaging.Kafka";
+
+    private readonly ConcurrentDictionary<string, ClientStatistics> _latest = new();
+    private readonly ILoggerFactory _loggerFactory;
+
+    public KafkaTelemetry(IMeterFactory meterFactory, ILoggerFactory loggerFactory)
+    {
+        _loggerFactory = loggerFactory;
+        var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableCounter("messaging.kafka.client.messages.sent", () => Observe(s => s.MessagesSent), "{message}",
+            "Messages sent to brokers (librdkafka txmsgs).");
+        meter.CreateObservableCounter("messaging.kafka.client.messages.received", () => Observe(s => s.MessagesReceived), "{message}",
+            "Messages received from brokers (librdkafka rxmsgs).");
+        meter.CreateObservableGauge("messaging.kafka.producer.queue.messages", () => Observe(s => s.QueuedMessages), "{message}",
+            "Messages waiting in the producer's queue (librdkafka msg_cnt).");
+        meter.CreateObservableGauge("messaging.kafka.consumer.lag", ObserveLag, "{message}",
+            "Messages between a partition's consumed position and its end (librdkafka consumer_lag).");
+    }
+
+    public void Record(string statisticsJson)
+    {
+        try
+        {
+            var statistics = ClientStatistics.Parse(statisticsJson);
+            _latest[statistics.ClientName] = statistics;
+        }
+        catch (JsonException)
+        {
+            // A malformed statistics document costs one sample, not the client.
+        }
+    }
+
+    public ILogger LoggerFor(string clientKind) => _loggerFactory.CreateLogger($"HpcAspire.Messaging.Kafka.{clientKind}");
+
+    // librdkafka logs with syslog levels: 0-3 errors, 4 warnings, 5-6 information, 7 debug.
+    public static LogLevel LevelOf(int syslogLevel) => syslogLevel switch
+    {
+        <= 3 => LogLevel.Error,
+        4 => LogLevel.Warning,
+        <= 6 => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
+
+    private IEnumerable<Measurement<long>> Observe(Func<ClientStatistics, long> value) =>
+        _latest.Values.Select(s => new Measurement<long>(value(s), new KeyValuePair<string, object?>("messaging.client.id", s.ClientName)));
+
+    private IEnumerable<Measurement<long>> ObserveLag() =>
+        _latest.Values.SelectMany(s => s.ConsumerLag.Select(lag => new Measurement<long>(lag.Lag,
+            new KeyValuePair<string, object?>("messaging.client.id", s.ClientName),
+            new KeyValuePair<string, object?>("messaging.destination.name", lag.Topic),
+            new KeyValuePair<string, object?>("messaging.destination.partition.id", lag.Partition.ToString()))));
+
+    internal sealed record PartitionLag(string Topic, int Partition, long Lag);
+
+    internal sealed record ClientStatistics(string ClientName, long MessagesSent, long MessagesReceived, long QueuedMessages, IReadOnlyList<PartitionLag> ConsumerLag)
+    {
+        public static ClientStatistics Parse(string json)
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var lags = new List<PartitionLag>();
+            if (root.TryGetProperty("topics", out var topics))
+            {
+                foreach (var topic in topics.EnumerateObject())
+                {
+                    foreach (var partition in topic.Value.GetProperty("partitions").EnumerateObject())
+                    {
+                        // -1 is librdkafka's internal UA partition; a lag of -1 means "not known yet".
+                        var id = partition.Value.GetProperty("partition").GetInt32();
+                        var lag = partition.Value.TryGetProperty("consumer_lag", out var l) ? l.GetInt64() : -1;
+                        if (id >= 0 && lag >= 0)
+                        {
+                            lags.Add(new PartitionLag(topic.Name, id, lag));
+                        }
+                    }
+                }
+            }
+
+            return new ClientStatistics(
+                root.GetProperty("name").GetString() ?? "unknown",
+                root.TryGetProperty("txmsgs", out var sent) ? sent.GetInt64() : 0,
+                root.TryGetProperty("rxmsgs", out var received) ? received.GetInt64() : 0,
+                root.TryGetProperty("msg_cnt", out var queued) ? queued.GetInt64() : 0,
+                lags);
+        }
+    }
+}
