@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Simulation;
+using HpcAspire.Messaging.Kafka;
 
 namespace HpcAspire.Generator;
 
@@ -11,16 +12,30 @@ namespace HpcAspire.Generator;
 internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer, string topic, ILogger logger)
 {
     private long _failed;
+    private int? _partitions;
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public void Send(string key, TValue value)
+    public void Send(string key, TValue value) =>
+        Send(new TopicPartition(topic, Partition.Any), new Message<string, TValue> { Key = key, Value = value });
+
+    /// <summary>A scheduler clock control record to every partition of the topic (see <see cref="SchedulerClock"/>).</summary>
+    public void SendClock(DateTime time)
+    {
+        _partitions ??= PartitionCount();
+        for (var partition = 0; partition < _partitions; partition++)
+        {
+            Send(new TopicPartition(topic, partition), new Message<string, TValue> { Key = null!, Value = default!, Headers = SchedulerClock.Stamp(time) });
+        }
+    }
+
+    private void Send(TopicPartition destination, Message<string, TValue> message)
     {
         while (true)
         {
             try
             {
-                producer.Produce(topic, new Message<string, TValue> { Key = key, Value = value }, OnDelivered);
+                producer.Produce(destination, message, OnDelivered);
                 return;
             }
             catch (ProduceException<string, TValue> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
@@ -40,6 +55,15 @@ internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer,
         {
             // Stopping: the host's flush-on-stop gives the rest its last chance.
         }
+    }
+
+    private int PartitionCount()
+    {
+        using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
+        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(30)).Topics.Single();
+        return metadata.Error.IsError
+            ? throw new InvalidOperationException($"Topic {topic} has no metadata ({metadata.Error.Reason}); the AppHost creates it at start.")
+            : metadata.Partitions.Count;
     }
 
     private void OnDelivered(DeliveryReport<string, TValue> report)
@@ -76,6 +100,7 @@ internal sealed class KafkaJobEventPublisher(KafkaPublisher<JobEvent> publisher)
             publisher.Send(jobEvent.JobId, jobEvent);
         }
 
+        publisher.SendClock(tick.Time);
         return tick.JobEvents.Count;
     }
 

@@ -44,6 +44,29 @@ public class GeneratorTests
         Assert.Equal(Describe(expectedEvents, e => e.JobId, Describe), Describe(events, e => e.JobId, Describe));
         Assert.Contains(events, e => e.State == JobState.Completed);
 
+        // The scheduler clock: in each partition, every job event comes before the clock of its tick.
+        var lastTick = expected[^1].Time;
+        var partitions = await ReadJobEventPartitionsAsync(bootstrap, registryUrl, expectedEvents.Count + 3 * Ticks);
+        Assert.Equal(3, partitions.Count);
+        foreach (var (partition, records) in partitions)
+        {
+            var clock = DateTime.MinValue;
+            foreach (var (jobEvent, clockTime) in records)
+            {
+                if (clockTime is { } time)
+                {
+                    Assert.True(time >= clock, $"partition {partition}: clock went back from {clock:O} to {time:O}");
+                    clock = time;
+                }
+                else
+                {
+                    Assert.True(jobEvent!.Timestamp > clock, $"partition {partition}: {jobEvent.JobId} at {jobEvent.Timestamp:O} after clock {clock:O}");
+                }
+            }
+
+            Assert.Equal(lastTick, clock);
+        }
+
         var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
         foreach (var generator in new[] { "node-reading-generator", "job-event-generator" })
         {
@@ -73,6 +96,35 @@ public class GeneratorTests
 
             consumer.Close();
             return received;
+        });
+    }
+
+    private static async Task<Dictionary<int, List<(JobEvent? Event, DateTime? Clock)>>> ReadJobEventPartitionsAsync(string bootstrap, string registryUrl, int count)
+    {
+        using var registry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = registryUrl });
+        return await Task.Run(() =>
+        {
+            using var consumer = new ConsumerBuilder<string?, JobEvent?>(new ConsumerConfig
+            {
+                BootstrapServers = bootstrap, GroupId = $"verify-{Guid.NewGuid():N}", AutoOffsetReset = AutoOffsetReset.Earliest,
+            }).SetValueDeserializer(new AvroDeserializer<JobEvent?>(registry).AsSyncOverAsync()).SetLogHandler((_, _) => { }).Build();
+            consumer.Subscribe("job-events");
+            var partitions = new Dictionary<int, List<(JobEvent?, DateTime?)>>();
+            var received = 0;
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (received < count && DateTime.UtcNow < deadline)
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
+                {
+                    var records = partitions.TryGetValue(result.Partition.Value, out var list) ? list : partitions[result.Partition.Value] = [];
+                    records.Add((result.Message.Value, HpcAspire.Messaging.Kafka.SchedulerClock.Read(result.Message.Headers)));
+                    received++;
+                }
+            }
+
+            consumer.Close();
+            Assert.Equal(count, received);
+            return partitions;
         });
     }
 
