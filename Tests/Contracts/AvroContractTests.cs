@@ -16,6 +16,7 @@ public class AvroContractTests
         { "JobEvent", SampleJobEvent() },
         { "EnrichedReading", SampleEnrichedReading() },
         { "JobEnergy", SampleJobEnergy() },
+        { "JobEnergyPart", SampleJobEnergyPart() },
     };
 
     [Theory]
@@ -123,6 +124,12 @@ public class AvroContractTests
             MeanCpuTemperatureCelsius = 70, MaxCpuTemperatureCelsius = 71.5, MeanGpuTemperatureCelsius = 63,
         },
         Anomalies = [AnomalyKind.CpuOverheating, AnomalyKind.PowerSpike],
+    };
+
+    private static JobEnergyPart SampleJobEnergyPart() => new()
+    {
+        JobId = "job-000042", NodeId = "node-003", User = "ada", Account = "climate-lab", FinalState = JobState.Cancelled,
+        StartTime = Noon, EndTime = Noon.AddMinutes(5), NodeCount = 2, ReadingCount = 300, Joules = 240_000.5, PeakPowerWatts = 905,
     };
 
     private static JobEnergy SampleJobEnergy() => new()

@@ -10,7 +10,7 @@ public class ProcessingTests
     [Fact]
     public void Node_energy_is_the_trapezoid_integral_of_power_over_time()
     {
-        var integral = new NodeEnergyIntegral();
+        var integral = new NodeEnergyIntegral(T0);
         integral.Add(Reading(0, power: 100));
         integral.Add(Reading(1, power: 200));
         integral.Add(Reading(3, power: 300));
@@ -23,22 +23,30 @@ public class ProcessingTests
     }
 
     [Fact]
-    public void Job_energy_sums_its_nodes_in_kilowatt_hours_and_averages_over_the_run()
+    public void Job_energy_sums_every_nodes_share_once_in_kilowatt_hours_and_averages_over_the_run()
     {
-        var run = new JobRun("job-1", "ada", "climate-lab", ["node-001", "node-002"], T0) { End = T0.AddHours(1), FinalState = JobState.Completed };
-        var first = Constant(1000, seconds: 3600);   // 1 kW for an hour
-        var second = Constant(500, seconds: 3600);   // 0.5 kW for an hour
+        var assembler = new JobEnergyAssembler();
+        var first = Part("node-001", joules: 3_600_000, peak: 1000, readings: 3600);   // 1 kW for an hour
+        var second = Part("node-002", joules: 1_800_000, peak: 500, readings: 3600);   // 0.5 kW for an hour
 
-        var energy = JobEnergyCalculator.Summarize(run, [first, second]);
+        Assert.Null(assembler.Add(first));
+        Assert.Null(assembler.Add(first)); // delivered twice, counted once
+        var energy = assembler.Add(second);
 
+        Assert.NotNull(energy);
         Assert.Equal(1.5, energy.EnergyKilowattHours, precision: 9);
         Assert.Equal(1500, energy.MeanPowerWatts, precision: 6);
         Assert.Equal(1000, energy.PeakPowerWatts);
-        Assert.Equal(2, energy.NodeCount);
-        Assert.Equal(2 * 3601, energy.ReadingCount);
+        Assert.Equal(7200, energy.ReadingCount);
         Assert.Equal(JobState.Completed, energy.FinalState);
-        Assert.Throws<ArgumentException>(() => JobEnergyCalculator.Summarize(run with { End = null, FinalState = null }, [first]));
+        Assert.Equal(0, assembler.PendingJobs);
     }
+
+    private static JobEnergyPart Part(string node, double joules, double peak, long readings) => new()
+    {
+        JobId = "job-1", NodeId = node, User = "ada", Account = "climate-lab", FinalState = JobState.Completed,
+        StartTime = T0, EndTime = T0.AddHours(1), NodeCount = 2, ReadingCount = readings, Joules = joules, PeakPowerWatts = peak,
+    };
 
     [Fact]
     public void Rolling_statistics_cover_only_the_last_readings()
@@ -81,7 +89,7 @@ public class ProcessingTests
     [Fact]
     public void A_reading_belongs_to_the_job_running_on_its_node_from_start_to_just_before_end()
     {
-        var allocations = new NodeAllocations { Retention = TimeSpan.FromMinutes(1) };
+        var allocations = new NodeAllocations();
         Assert.False(allocations.Knows(Event("job-1", JobState.Completed, 20)));
 
         allocations.Apply(Event("job-1", JobState.Started, 10, "node-001", "node-002"));
@@ -95,20 +103,29 @@ public class ProcessingTests
         Assert.Equal(JobState.Failed, ended?.FinalState);
         Assert.Null(allocations.Apply(Event("job-1", JobState.Completed, 21, "node-001"))); // ends once
 
-        allocations.Prune(T0.AddSeconds(20 + 61));
+        allocations.Release("job-1", "node-001");
         Assert.Null(allocations.JobOn("node-001", T0.AddSeconds(15)));
+        Assert.Equal("job-1", allocations.JobOn("node-002", T0.AddSeconds(15))?.JobId);
+        allocations.Release("job-1", "node-002");
         Assert.Empty(allocations.Runs);
     }
 
-    private static NodeEnergyIntegral Constant(double watts, int seconds)
+    [Fact]
+    public void Energy_is_clipped_to_the_run_between_readings_and_complete_once_a_reading_reaches_its_end()
     {
-        var integral = new NodeEnergyIntegral();
-        for (var s = 0; s <= seconds; s++)
-        {
-            integral.Add(Reading(s, power: watts));
-        }
+        // Readings every 2 s at 100, 300, 300 W; the run is [1 s, 3 s).
+        var integral = new NodeEnergyIntegral(T0.AddSeconds(1));
+        var end = T0.AddSeconds(3);
+        integral.Add(Reading(0, power: 100), end);
+        integral.Add(Reading(2, power: 300), end);
+        Assert.False(integral.IsCompleteFor(end));
+        integral.Add(Reading(4, power: 300), end);
 
-        return integral;
+        // [1,2]: power 200 -> 300, 250 J; [2,3]: 300 W, 300 J.
+        Assert.Equal(550, integral.Joules, precision: 9);
+        Assert.Equal(1, integral.ReadingCount); // only the reading at 2 s is inside [1 s, 3 s)
+        Assert.Equal(300, integral.PeakPowerWatts);
+        Assert.True(integral.IsCompleteFor(end));
     }
 
     private static NodeReading Reading(int second, double power, double cpu = 60, double gpu = 50) => new()

@@ -14,15 +14,14 @@ public sealed record JobRun(string JobId, string User, string Account, IReadOnly
 }
 
 /// <summary>
-/// Which job runs on which node, over time, built from job events. Ended runs are kept for
-/// <see cref="Retention"/> so readings that arrive after the end event still find their job.
+/// Which job runs on which node, over time, built from job events. An ended run stays on a node
+/// until that node's readings have passed its end (<see cref="Release"/>): readings may lag the
+/// job events by any amount.
 /// </summary>
 public sealed class NodeAllocations
 {
     private readonly Dictionary<string, List<JobRun>> _runsByNode = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobRun> _runsByJob = new(StringComparer.Ordinal);
-
-    public TimeSpan Retention { get; init; } = TimeSpan.FromMinutes(10);
 
     public IReadOnlyCollection<JobRun> Runs => _runsByJob.Values;
 
@@ -55,19 +54,24 @@ public sealed class NodeAllocations
     public bool Knows(JobEvent jobEvent) =>
         jobEvent.State is JobState.Submitted or JobState.Started || _runsByJob.ContainsKey(jobEvent.JobId);
 
+    public IReadOnlyList<JobRun> RunsOn(string node) =>
+        _runsByNode.TryGetValue(node, out var runs) ? [.. runs] : [];
+
     public JobRun? JobOn(string node, DateTime time) =>
         _runsByNode.TryGetValue(node, out var runs) ? runs.LastOrDefault(run => run.RunsAt(time)) : null;
 
-    /// <summary>Forgets runs that ended more than <see cref="Retention"/> before <paramref name="now"/>.</summary>
-    public void Prune(DateTime now)
+    /// <summary>Forgets the run on <paramref name="node"/>, and the run itself once no node holds it.</summary>
+    public void Release(string jobId, string node)
     {
-        foreach (var run in _runsByJob.Values.Where(run => run.End < now - Retention).ToList())
+        if (!_runsByJob.TryGetValue(jobId, out var run))
         {
-            _runsByJob.Remove(run.JobId);
-            foreach (var node in run.Nodes)
-            {
-                RunsOf(node).Remove(run);
-            }
+            return;
+        }
+
+        RunsOf(node).Remove(run);
+        if (run.Nodes.All(n => !RunsOf(n).Contains(run)))
+        {
+            _runsByJob.Remove(jobId);
         }
     }
 

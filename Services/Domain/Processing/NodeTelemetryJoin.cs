@@ -1,0 +1,171 @@
+using HpcAspire.Contracts;
+
+namespace HpcAspire.Domain.Processing;
+
+/// <summary>What one drain of the join produced, in order.</summary>
+public sealed record JoinOutput(IReadOnlyList<EnrichedReading> Readings, IReadOnlyList<JobEnergyPart> EnergyParts);
+
+/// <summary>
+/// Joins node readings to the jobs on their nodes, deterministically whatever the interleaving of
+/// the two streams: a reading waits until the scheduler's watermark (the smallest clock over the
+/// job-event partitions) has reached its time, so every job event up to it has been applied.
+/// Then it gets its job, the node's rolling statistics and anomaly flags, and adds to the job's
+/// energy on that node; a node's share of a job's energy is emitted once a reading reaches the
+/// job's end.
+/// </summary>
+public sealed class NodeTelemetryJoin
+{
+    private readonly NodeAllocations _allocations = new();
+    private readonly Dictionary<int, DateTime> _clocks = [];
+    private readonly int _jobEventPartitions;
+    private readonly IReadOnlySet<string> _nodes;
+    private readonly AnomalyRules _rules;
+    private readonly int _windowSize;
+    private readonly SortedDictionary<string, Queue<NodeReading>> _waiting = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RollingWindow> _windows = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> _lastReading = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Job, string Node), NodeEnergyIntegral> _energy = [];
+
+    public NodeTelemetryJoin(int jobEventPartitions, IReadOnlySet<string> nodes, AnomalyRules? rules = null, int windowSize = 30)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobEventPartitions, 1);
+        _jobEventPartitions = jobEventPartitions;
+        _nodes = nodes;
+        _rules = rules ?? new AnomalyRules();
+        _windowSize = windowSize;
+    }
+
+    /// <summary>Up to when every job event has been applied: the smallest clock over all partitions.</summary>
+    public DateTime? Watermark => _clocks.Count == _jobEventPartitions ? _clocks.Values.Min() : null;
+
+    public int WaitingReadings => _waiting.Values.Sum(queue => queue.Count);
+
+    /// <summary>Applies a job event; returns why it is invalid (an end of a job never started), or null.</summary>
+    public string? AddJobEvent(JobEvent jobEvent)
+    {
+        if (!_allocations.Knows(jobEvent))
+        {
+            return $"{jobEvent.State} event for job '{jobEvent.JobId}', which never started";
+        }
+
+        var unknownNode = jobEvent.Nodes.FirstOrDefault(node => !_nodes.Contains(node));
+        if (unknownNode is not null)
+        {
+            return $"job '{jobEvent.JobId}' runs on node '{unknownNode}', which is not in the cluster";
+        }
+
+        _allocations.Apply(jobEvent);
+        return null;
+    }
+
+    /// <summary>The scheduler's clock from one job-event partition.</summary>
+    public void AddClock(int partition, DateTime time)
+    {
+        if (!_clocks.TryGetValue(partition, out var current) || time > current)
+        {
+            _clocks[partition] = time;
+        }
+    }
+
+    /// <summary>Queues a reading until the watermark reaches it; returns why it is invalid, or null.</summary>
+    public string? AddReading(NodeReading reading)
+    {
+        if (ReadingValidation.Problem(reading, _nodes) is { } problem)
+        {
+            return problem;
+        }
+
+        if (_lastReading.TryGetValue(reading.NodeId, out var last) && reading.Timestamp <= last)
+        {
+            return $"reading of {reading.NodeId} at {reading.Timestamp:O} is not after its previous one at {last:O} (duplicate or out of order)";
+        }
+
+        _lastReading[reading.NodeId] = reading.Timestamp;
+        if (!_waiting.TryGetValue(reading.NodeId, out var queue))
+        {
+            _waiting[reading.NodeId] = queue = new Queue<NodeReading>();
+        }
+
+        queue.Enqueue(reading);
+        return null;
+    }
+
+    /// <summary>Processes every waiting reading the watermark has reached, node by node in time order.</summary>
+    public JoinOutput Drain()
+    {
+        var readings = new List<EnrichedReading>();
+        var parts = new List<JobEnergyPart>();
+        if (Watermark is not { } watermark)
+        {
+            return new JoinOutput(readings, parts);
+        }
+
+        foreach (var (node, queue) in _waiting)
+        {
+            while (queue.TryPeek(out var reading) && reading.Timestamp <= watermark)
+            {
+                queue.Dequeue();
+                readings.Add(Process(node, reading, parts));
+            }
+        }
+
+        return new JoinOutput(readings, parts);
+    }
+
+    private EnrichedReading Process(string node, NodeReading reading, List<JobEnergyPart> parts)
+    {
+        // Jobs that ran on the node: this reading closes the interval up to it.
+        foreach (var run in _allocations.RunsOn(node).Where(run => run.Start <= reading.Timestamp))
+        {
+            var key = (run.JobId, node);
+            if (!_energy.TryGetValue(key, out var integral))
+            {
+                if (!run.RunsAt(reading.Timestamp))
+                {
+                    // Ended before the node's first reading in it: nothing of it was measured here.
+                    _allocations.Release(run.JobId, node);
+                    continue;
+                }
+
+                _energy[key] = integral = new NodeEnergyIntegral(run.Start);
+            }
+
+            integral.Add(reading, run.End);
+            if (run.End is { } end && integral.IsCompleteFor(end))
+            {
+                parts.Add(Part(run, node, integral));
+                _energy.Remove(key);
+                _allocations.Release(run.JobId, node);
+            }
+        }
+
+        var window = _windows.TryGetValue(node, out var w) ? w : _windows[node] = new RollingWindow(_windowSize);
+        var anomalies = _rules.Evaluate(reading, window);
+        var statistics = window.Add(reading);
+        var job = _allocations.JobOn(node, reading.Timestamp);
+        return new EnrichedReading
+        {
+            Reading = reading,
+            JobId = job?.JobId,
+            User = job?.User,
+            Account = job?.Account,
+            Statistics = statistics,
+            Anomalies = anomalies,
+        };
+    }
+
+    private static JobEnergyPart Part(JobRun run, string node, NodeEnergyIntegral integral) => new()
+    {
+        JobId = run.JobId,
+        NodeId = node,
+        User = run.User,
+        Account = run.Account,
+        FinalState = run.FinalState!.Value,
+        StartTime = run.Start,
+        EndTime = run.End!.Value,
+        NodeCount = run.Nodes.Count,
+        ReadingCount = integral.ReadingCount,
+        Joules = integral.Joules,
+        PeakPowerWatts = integral.PeakPowerWatts,
+    };
+}

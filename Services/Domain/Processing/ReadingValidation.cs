@@ -1,0 +1,31 @@
+using HpcAspire.Contracts;
+
+namespace HpcAspire.Domain.Processing;
+
+/// <summary>Why a message is invalid in the domain: it is dead-lettered with this reason, never dropped.</summary>
+public static class ReadingValidation
+{
+    /// <summary>The problem with a reading, or null when it is valid for a cluster of these nodes.</summary>
+    public static string? Problem(NodeReading reading, IReadOnlySet<string> knownNodes)
+    {
+        if (!knownNodes.Contains(reading.NodeId))
+        {
+            return $"reading for node '{reading.NodeId}', which is not in the cluster";
+        }
+
+        double[] values = [reading.PowerWatts, reading.CpuTemperatureCelsius, reading.GpuTemperatureCelsius, reading.CpuUtilization, reading.GpuUtilization];
+        if (values.Any(v => !double.IsFinite(v)))
+        {
+            return $"reading of {reading.NodeId} at {reading.Timestamp:O} has a value that is not a finite number";
+        }
+
+        if (reading.PowerWatts < 0)
+        {
+            return $"reading of {reading.NodeId} at {reading.Timestamp:O} has negative power {reading.PowerWatts} W";
+        }
+
+        return reading.CpuUtilization is < 0 or > 1 || reading.GpuUtilization is < 0 or > 1
+            ? $"reading of {reading.NodeId} at {reading.Timestamp:O} has a utilization outside 0 to 1"
+            : null;
+    }
+}
