@@ -41,4 +41,19 @@ foreach (var (name, stream) in new[] { ("node-reading-generator", "NodeReadings"
         .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
 }
 
+// Sink: the processor's results as CSV files; what it cannot use goes to dead-letters.
+builder.AddProject<Projects.HpcAspire_Sink>("sink", launchProfileName: null)
+    .WithHttpEndpoint()
+    .WithHttpHealthCheck("/health")
+    .WithEnvironment(context =>
+    {
+        // Locally under the AppHost's data; a deployment mounts a volume at the sink's default.
+        if (context.ExecutionContext.IsRunMode)
+        {
+            context.EnvironmentVariables["Sink__OutputDirectory"] = Path.Combine(infrastructure.DataDirectory, "sink");
+        }
+    })
+    .WithReference(kafka).WaitFor(kafka)
+    .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+
 builder.Build().Run();

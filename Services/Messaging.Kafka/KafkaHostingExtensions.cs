@@ -72,40 +72,26 @@ public static class KafkaHostingExtensions
     /// Offsets are committed only by the service, after its work is durable.
     /// </summary>
     public static IHostApplicationBuilder AddKafkaConsumer(
-        this IHostApplicationBuilder builder, string connectionName, string groupId, Action<ConsumerConfig>? configure = null)
+        this IHostApplicationBuilder builder, string connectionName, string groupId, Action<ConsumerConfig>? configure = null) =>
+        builder.AddKafkaConsumer(connectionName, groupId, (_, _) => { }, configure);
+
+    /// <summary>
+    /// As the consumer above, with its builder handed to <paramref name="configureBuilder"/> before it is built:
+    /// a service that keeps its own offsets sets its rebalance handlers there.
+    /// </summary>
+    public static IHostApplicationBuilder AddKafkaConsumer(
+        this IHostApplicationBuilder builder, string connectionName, string groupId,
+        Action<IServiceProvider, ConsumerBuilder<string?, byte[]>> configureBuilder, Action<ConsumerConfig>? configure = null)
     {
-        var settings = builder.AddKafkaCommon(connectionName);
-        var config = new ConsumerConfig(settings.Consumer)
-        {
-            BootstrapServers = settings.RequireBootstrapServers(connectionName),
-            GroupId = groupId,
-            ClientId = $"{builder.Environment.ApplicationName}-{groupId}-consumer",
-            StatisticsIntervalMs = settings.StatisticsIntervalMs,
-        };
-        config.EnableAutoCommit ??= false;
-        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
-        config.IsolationLevel ??= IsolationLevel.ReadCommitted;
-        configure?.Invoke(config);
+        KafkaClientRegistrations.AddConsumer(builder, builder.AddKafkaCommon(connectionName), connectionName, groupId, configureBuilder, configure);
+        return builder;
+    }
 
-        builder.Services.AddSingleton(services =>
-        {
-            var telemetry = services.GetRequiredService<KafkaTelemetry>();
-            var logger = telemetry.LoggerFor("Consumer");
-            return new ConsumerBuilder<string?, byte[]>(config)
-                .SetStatisticsHandler((_, json) => telemetry.Record(json))
-                .SetLogHandler((_, message) => logger.Log(KafkaTelemetry.LevelOf((int)message.Level), "librdkafka {Facility}: {Message}", message.Facility, message.Message))
-                .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka consumer error {Code}: {Reason}", error.Code, error.Reason))
-                .Build();
-        });
-
-        if (!settings.DisableHealthChecks)
-        {
-            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-                $"kafka-consumer-{groupId}",
-                services => new KafkaClientHealthCheck(services.GetRequiredService<IConsumer<string?, byte[]>>().Handle),
-                failureStatus: null, tags: null));
-        }
-
+    /// <summary>A <see cref="DeadLetterPublisher"/> to <paramref name="topic"/>: idempotent, acks=all, each letter awaited.</summary>
+    public static IHostApplicationBuilder AddKafkaDeadLetters(
+        this IHostApplicationBuilder builder, string connectionName, string topic = DeadLetterPublisher.DefaultTopic)
+    {
+        KafkaClientRegistrations.AddDeadLetters(builder, builder.AddKafkaCommon(connectionName), connectionName, topic);
         return builder;
     }
 

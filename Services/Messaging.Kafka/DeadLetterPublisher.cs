@@ -1,0 +1,72 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+
+namespace HpcAspire.Messaging.Kafka;
+
+/// <summary>
+/// Republishes a message a service cannot use, byte for byte, to the dead-letter topic with headers
+/// naming the error and its origin, and counts it. <see cref="Publish"/> returns only once the broker
+/// has acknowledged it (acks=all), so the caller may then move past the source offset.
+/// </summary>
+public sealed class DeadLetterPublisher
+{
+    public const string DefaultTopic = "dead-letters";
+    public const string MetricName = "hpcaspire.messages.dead_lettered";
+
+    private readonly IProducer<string?, byte[]> producer;
+    private readonly string service;
+    private readonly string topic;
+    private readonly Counter<long> deadLettered;
+
+    public DeadLetterPublisher(IProducer<string?, byte[]> producer, string service, IMeterFactory meterFactory, string topic = DefaultTopic)
+    {
+        this.producer = producer;
+        this.service = service;
+        this.topic = topic;
+        deadLettered = meterFactory.Create(KafkaTelemetry.MeterName).CreateCounter<long>(MetricName, "{message}",
+            "Messages sent to the dead-letter topic instead of being processed.");
+    }
+
+    public string Topic => topic;
+
+    /// <summary>Blocks until the dead letter is durable; throws <see cref="ProduceException{TKey,TValue}"/> if it is not.</summary>
+    public void Publish(ConsumeResult<string?, byte[]> source, string reason, string error)
+    {
+        var headers = new Headers
+        {
+            { DeadLetterHeaders.Reason, Utf8(reason) },
+            { DeadLetterHeaders.Error, Utf8(error) },
+            { DeadLetterHeaders.SourceTopic, Utf8(source.Topic) },
+            { DeadLetterHeaders.SourcePartition, Utf8(source.Partition.Value.ToString(CultureInfo.InvariantCulture)) },
+            { DeadLetterHeaders.SourceOffset, Utf8(source.Offset.Value.ToString(CultureInfo.InvariantCulture)) },
+            { DeadLetterHeaders.Service, Utf8(service) },
+        };
+        foreach (var header in source.Message.Headers ?? [])
+        {
+            // The original headers travel along (trace context among them) for whoever replays the letter.
+            headers.Add(header.Key, header.GetValueBytes());
+        }
+
+        producer.ProduceAsync(topic, new Message<string?, byte[]> { Key = source.Message.Key, Value = source.Message.Value, Headers = headers })
+            .GetAwaiter().GetResult();
+        deadLettered.Add(1,
+            new KeyValuePair<string, object?>("service", service),
+            new KeyValuePair<string, object?>("messaging.destination.name", source.Topic),
+            new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    private static byte[] Utf8(string value) => Encoding.UTF8.GetBytes(value);
+}
+
+/// <summary>Header names of a dead letter.</summary>
+public static class DeadLetterHeaders
+{
+    public const string Reason = "dlq.reason";
+    public const string Error = "dlq.error";
+    public const string SourceTopic = "dlq.source.topic";
+    public const string SourcePartition = "dlq.source.partition";
+    public const string SourceOffset = "dlq.source.offset";
+    public const string Service = "dlq.service";
+}

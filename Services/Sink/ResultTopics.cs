@@ -1,0 +1,57 @@
+using Confluent.Kafka;
+using HpcAspire.Contracts;
+using HpcAspire.Domain.Storage;
+using HpcAspire.Messaging.Kafka;
+
+namespace HpcAspire.Sink;
+
+/// <summary>A message turned into a CSV record, or the reason it cannot be one.</summary>
+internal readonly record struct RowOutcome(string? Record, string? RejectionReason, string? Error)
+{
+    public const string Invalid = "Invalid";
+
+    public static RowOutcome Row(string record) => new(record, null, null);
+
+    public static RowOutcome Rejected(string reason, string error) => new(null, reason, error);
+}
+
+/// <summary>One topic the sink stores: its CSV header and how a message becomes a row.</summary>
+internal interface IResultTopic
+{
+    string Topic { get; }
+
+    IReadOnlyList<string> Header { get; }
+
+    Task<RowOutcome> ToRowAsync(ConsumeResult<string?, byte[]> message);
+}
+
+/// <summary>The only place where Kafka messages meet result records: decode, validate, format.</summary>
+internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header, AvroMessageDecoder<T> decoder,
+    Func<T, string?> problemOf, Func<T, string?[]> rowOf) : IResultTopic
+{
+    public string Topic => topic;
+
+    public IReadOnlyList<string> Header => header;
+
+    public async Task<RowOutcome> ToRowAsync(ConsumeResult<string?, byte[]> message)
+    {
+        var decoded = await decoder.DecodeAsync(message.Topic, message.Message.Value, message.Message.Headers).ConfigureAwait(false);
+        if (!decoded.IsDecoded)
+        {
+            return RowOutcome.Rejected(decoded.Failure!.Value.ToString(), decoded.Error!);
+        }
+
+        return problemOf(decoded.Value!) is { } problem
+            ? RowOutcome.Rejected(RowOutcome.Invalid, problem)
+            : RowOutcome.Row(CsvFormat.Record(rowOf(decoded.Value!)));
+    }
+}
+
+internal static class ResultTopics
+{
+    public static IResultTopic EnrichedReadings(string topic, AvroMessageDecoder<EnrichedReading> decoder) =>
+        new ResultTopic<EnrichedReading>(topic, ResultRows.EnrichedReadingHeader, decoder, ResultValidation.ProblemOf, ResultRows.Row);
+
+    public static IResultTopic JobEnergy(string topic, AvroMessageDecoder<JobEnergy> decoder) =>
+        new ResultTopic<JobEnergy>(topic, ResultRows.JobEnergyHeader, decoder, ResultValidation.ProblemOf, ResultRows.Row);
+}

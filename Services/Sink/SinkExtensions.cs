@@ -1,0 +1,55 @@
+using Confluent.SchemaRegistry;
+using HpcAspire.Contracts;
+using HpcAspire.Messaging.Kafka;
+using HpcAspire.Sink;
+using HpcAspire.Sink.Storage;
+
+namespace Microsoft.Extensions.Hosting;
+
+internal static class SinkExtensions
+{
+    public const string KafkaConnectionName = "kafka";
+
+    /// <summary>The consumer of the processor's topics, the dead letters, the CSV files under <c>Sink:OutputDirectory</c>.</summary>
+    public static void AddSink(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(SinkOptions.SectionName);
+        var options = section.Get<SinkOptions>() ?? new SinkOptions();
+        options.Validate();
+        if (options.OutputDirectory is not { Length: > 0 })
+        {
+            options.OutputDirectory = Path.Combine(builder.Environment.ContentRootPath, ".data", "sink");
+        }
+
+        builder.Services.Configure<SinkOptions>(section);
+        builder.Services.PostConfigure<SinkOptions>(o => o.OutputDirectory = options.OutputDirectory);
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(SinkMetrics.MeterName));
+
+        builder.AddKafkaConsumer(KafkaConnectionName, options.ConsumerGroup, (services, consumer) =>
+        {
+            // Resolved lazily: the handlers run inside Consume, long after the container is built.
+            consumer
+                .SetPartitionsAssignedHandler((_, assigned) => services.GetRequiredService<AssignedPartitions>().Assign(assigned))
+                .SetPartitionsRevokedHandler((c, revoked) => services.GetRequiredService<AssignedPartitions>().Revoke(c, revoked.Select(p => p.TopicPartition)))
+                .SetPartitionsLostHandler((_, lost) => services.GetRequiredService<AssignedPartitions>().Lose(lost.Select(p => p.TopicPartition)));
+        });
+        builder.AddKafkaDeadLetters(KafkaConnectionName);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SinkMetrics>();
+        builder.Services.AddSingleton<IReadOnlyDictionary<string, IResultTopic>>(services =>
+        {
+            var registry = services.GetRequiredService<ISchemaRegistryClient>();
+            return new[]
+            {
+                ResultTopics.EnrichedReadings(options.EnrichedReadingsTopic, new AvroMessageDecoder<EnrichedReading>(registry)),
+                ResultTopics.JobEnergy(options.JobEnergyTopic, new AvroMessageDecoder<JobEnergy>(registry)),
+            }.ToDictionary(t => t.Topic);
+        });
+        builder.Services.AddSingleton(services => new AssignedPartitions(
+            services.GetRequiredService<IReadOnlyDictionary<string, IResultTopic>>(), options.OutputDirectory,
+            new FileRotation(options.MaxFileBytes, options.MaxFileAge), services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<AssignedPartitions>>()));
+        builder.Services.AddHostedService<SinkWorker>();
+    }
+}

@@ -1,0 +1,46 @@
+namespace HpcAspire.Sink;
+
+/// <summary>Where and how the sink writes, bound from <c>Sink</c>.</summary>
+public sealed class SinkOptions
+{
+    public const string SectionName = "Sink";
+
+    /// <summary>Root of the CSV files; empty means <c>&lt;ContentRoot&gt;/.data/sink</c>.</summary>
+    public string OutputDirectory { get; set; } = "";
+
+    /// <summary>A file is closed and a new one started before it would grow past this.</summary>
+    public long MaxFileBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>A file is closed and a new one started once it is this old.</summary>
+    public TimeSpan MaxFileAge { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Checkpoint and commit after this many records…</summary>
+    public int BatchSize { get; set; } = 2000;
+
+    /// <summary>…or after this long, whichever comes first.</summary>
+    public TimeSpan BatchInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public string EnrichedReadingsTopic { get; set; } = "enriched-readings";
+
+    public string JobEnergyTopic { get; set; } = "job-energy";
+
+    public string ConsumerGroup { get; set; } = "sink";
+
+    public void Validate()
+    {
+        if (MaxFileBytes <= 0)
+        {
+            throw new ArgumentException($"Sink:MaxFileBytes is {MaxFileBytes}; set it to a positive size in bytes.");
+        }
+
+        if (MaxFileAge <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Sink:MaxFileAge is {MaxFileAge}; set it to a positive duration such as 01:00:00.");
+        }
+
+        if (BatchSize <= 0 || BatchInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Sink:BatchSize ({BatchSize}) and Sink:BatchInterval ({BatchInterval}) must both be positive.");
+        }
+    }
+}

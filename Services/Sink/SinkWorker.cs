@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using HpcAspire.Messaging.Kafka;
+using Microsoft.Extensions.Options;
+
+namespace HpcAspire.Sink;
+
+/// <summary>
+/// The consume loop: each message becomes a CSV row in its partition's file or a dead letter; every
+/// <c>BatchSize</c> messages or <c>BatchInterval</c> the files are checkpointed and then the offsets
+/// committed. Message errors are handled per message; a fatal consumer error stops the service.
+/// </summary>
+internal sealed class SinkWorker(
+    IConsumer<string?, byte[]> consumer, IReadOnlyDictionary<string, IResultTopic> topics, AssignedPartitions partitions,
+    DeadLetterPublisher deadLetters, SinkMetrics metrics, IOptions<SinkOptions> options,
+    IHostApplicationLifetime lifetime, ILogger<SinkWorker> logger) : BackgroundService
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    // Consume blocks; a thread of its own keeps it off the thread pool.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => Run(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        consumer.Subscribe(topics.Keys);
+        logger.LogInformation("Sinking {Topics} into CSV files; checkpoint every {BatchSize} messages or {BatchInterval}",
+            string.Join(", ", topics.Keys), settings.BatchSize, settings.BatchInterval);
+
+        var sinceCheckpoint = Stopwatch.StartNew();
+        var pending = 0;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // A bounded wait rather than Consume(token): an idle stream still gets its last rows checkpointed.
+                var wait = settings.BatchInterval - sinceCheckpoint.Elapsed;
+                var result = Consume(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+                if (result is { IsPartitionEOF: false, Message: not null } && Handle(result))
+                {
+                    pending++;
+                }
+
+                if (pending >= settings.BatchSize || (sinceCheckpoint.Elapsed >= settings.BatchInterval))
+                {
+                    partitions.CheckpointAndCommit(consumer);
+                    pending = 0;
+                    sinceCheckpoint.Restart();
+                }
+
+                metrics.LogProgressIfDue();
+            }
+
+            partitions.CheckpointAndCommit(consumer);
+            consumer.Close();
+            logger.LogInformation("Stopped after a last checkpoint");
+        }
+        catch (KafkaException ex) when (ex.Error.IsFatal)
+        {
+            // Nothing after the last checkpoint is kept: the restarted service reads it again.
+            logger.LogCritical(ex, "Fatal Kafka error {Code}: {Reason}; stopping", ex.Error.Code, ex.Error.Reason);
+            partitions.Abandon();
+            lifetime.StopApplication();
+        }
+    }
+
+    private ConsumeResult<string?, byte[]>? Consume(TimeSpan wait)
+    {
+        try
+        {
+            return consumer.Consume(wait);
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            metrics.ConsumeError();
+            logger.LogWarning("Consume error {Code} at {Position}: {Reason}", ex.Error.Code, ex.ConsumerRecord?.TopicPartitionOffset, ex.Error.Reason);
+            return null;
+        }
+    }
+
+    /// <summary>Writes or dead-letters one message; false when it was already handled before a restart or must be retried.</summary>
+    private bool Handle(ConsumeResult<string?, byte[]> message)
+    {
+        var files = partitions[message.TopicPartition];
+        if (!files.Expects(message.Offset.Value))
+        {
+            return false;
+        }
+
+        try
+        {
+            var outcome = topics[message.Topic].ToRowAsync(message).GetAwaiter().GetResult();
+            if (outcome.Record is { } record)
+            {
+                files.Append(message.Offset.Value, record);
+                metrics.RowWritten(message.Topic);
+                return true;
+            }
+
+            logger.LogWarning("Dead-lettering {Position} ({Reason}): {Error}", message.TopicPartitionOffset, outcome.RejectionReason, outcome.Error);
+            deadLetters.Publish(message, outcome.RejectionReason!, outcome.Error!);
+            metrics.DeadLettered();
+            files.Skip(message.Offset.Value);
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or KafkaException)
+        {
+            // The registry or the dead-letter topic is unreachable: the message is fine, so read it again later.
+            logger.LogWarning("Cannot handle {Position} now ({Error}); retrying in {Delay}", message.TopicPartitionOffset, ex.Message, RetryDelay);
+            consumer.Seek(message.TopicPartitionOffset);
+            Thread.Sleep(RetryDelay);
+            return false;
+        }
+    }
+}

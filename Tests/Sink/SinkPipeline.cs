@@ -1,0 +1,50 @@
+using Confluent.Kafka;
+using HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
+using HpcAspire.Tests.SchemaRegistry;
+
+namespace HpcAspire.Tests.Sink;
+
+/// <summary>What a sink needs around it: a 3-broker mock cluster with the processor's topics, a registry, an output directory.</summary>
+internal sealed class SinkPipeline : IAsyncDisposable
+{
+    public const string EnrichedReadings = "enriched-readings";
+    public const string JobEnergy = "job-energy";
+    public const string DeadLetters = "dead-letters";
+
+    private readonly MockKafkaCluster cluster = new(log: (_, _, _) => { });
+    private readonly TemporaryDirectory registryData = new();
+
+    private SinkPipeline()
+    {
+        BootstrapServers = cluster.Start(3);
+        cluster.CreateTopic(EnrichedReadings, 6, 3);
+        cluster.CreateTopic(JobEnergy, 3, 3);
+        cluster.CreateTopic(DeadLetters, 1, 3);
+        Registry = SchemaRegistryServer.Start(registryData.Path);
+        Output = new SinkOutput(System.IO.Directory.CreateTempSubdirectory("hpcaspire-sink-").FullName);
+    }
+
+    public string BootstrapServers { get; }
+
+    public SchemaRegistryServer Registry { get; }
+
+    public SinkOutput Output { get; }
+
+    public static SinkPipeline Start() => new();
+
+    public SinkProcess StartSink(params string[] settings) =>
+        SinkProcess.Start(BootstrapServers, Registry.Url.ToString(), Output.Directory, settings);
+
+    public IProducer<string, byte[]> CreateProducer() => new ProducerBuilder<string, byte[]>(new ProducerConfig
+    {
+        BootstrapServers = BootstrapServers, Acks = Acks.All, EnableIdempotence = true, LingerMs = 5,
+    }).SetLogHandler((_, _) => { }).Build();
+
+    public async ValueTask DisposeAsync()
+    {
+        await Registry.DisposeAsync();
+        registryData.Dispose();
+        cluster.Dispose();
+        System.IO.Directory.Delete(Output.Directory, recursive: true);
+    }
+}
