@@ -33,7 +33,7 @@ internal static class ClusterSimulationSettings
 
         return generator
             .WithEnvironment("Generator__Stream", stream)
-            .WithEnvironment("Generator__AlignToWallClock", (fixedStart is null).ToString());
+            .WithEnvironment("Generator__AlignToWallClock", configuration["Generator:AlignToWallClock"] ?? (fixedStart is null).ToString());
     }
 
     private static IResourceBuilder<ParameterResource> StartTimeParameter(IDistributedApplicationBuilder builder)

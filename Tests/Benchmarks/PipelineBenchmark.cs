@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Globalization;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HpcAspire.Benchmarks;
+
+/// <summary>
+/// The whole Kafka application in embedded mode at an offered rate of readings per second: the
+/// generators pace to the wall clock, so a reading's simulated time says when it was sent, and the
+/// time its row appears in the sink's CSV is its end-to-end latency (to a durable write).
+/// Sustained means the backlog (sent − written) does not grow over the measured window.
+/// </summary>
+internal static class PipelineBenchmark
+{
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Measured = TimeSpan.FromSeconds(60);
+
+    public static async Task<int> RunAsync(IReadOnlyList<int> offeredRates)
+    {
+        Console.WriteLine($"pipeline: {Warmup.TotalSeconds:0} s warm-up, then {Measured.TotalSeconds:0} s measured per rate");
+        Console.WriteLine("| offered readings/s | nodes × Hz | written rows/s | backlog start → end | latency p50 | p99 | peak working set (MB) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var rate in offeredRates)
+        {
+            Console.WriteLine(await RunOnceAsync(rate));
+        }
+
+        return 0;
+    }
+
+    private static async Task<string> RunOnceAsync(int rate)
+    {
+        // At most 2,000 nodes (the processor keeps a window per node); above that, nodes read faster than 1 Hz.
+        var nodes = Math.Min(rate, 2_000);
+        var ticksPerSecond = (double)rate / nodes;
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "hpcaspire-benchmark", Guid.NewGuid().ToString("N"));
+        var start = DateTime.UtcNow.AddSeconds(20);
+        start = new DateTime(start.Ticks - start.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HpcAspire_AppHost>(
+        [
+            "Infrastructure:Mode=Embedded", $"Infrastructure:DataDirectory={dataDirectory}",
+            $"Cluster:NodeCount={nodes}", $"Cluster:StartTime={start:O}",
+            $"Generator:TicksPerSecond={ticksPerSecond.ToString(CultureInfo.InvariantCulture)}", "Generator:AlignToWallClock=true",
+        ], (options, _) => options.DisableDashboard = true);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await using var app = await builder.BuildAsync();
+        await app.StartAsync();
+
+        var sink = new CsvTail(Path.Combine(dataDirectory, "sink", "enriched-readings"));
+        var latencies = new List<double>();
+        var warmupEnds = start + Warmup;
+        var measureEnds = warmupEnds + Measured;
+        long writtenAtStart = 0;
+        long backlogAtStart = 0;
+        while (DateTime.UtcNow < measureEnds)
+        {
+            await Task.Delay(250);
+            var now = DateTime.UtcNow;
+            foreach (var simulated in sink.NewRowTimes())
+            {
+                // Tick n is sent at start + n / Hz of wall time and stamped start + n seconds.
+                var sent = start + TimeSpan.FromSeconds((simulated - start).TotalSeconds / ticksPerSecond);
+                if (now >= warmupEnds)
+                {
+                    latencies.Add((now - sent).TotalMilliseconds);
+                }
+            }
+
+            if (writtenAtStart == 0 && now >= warmupEnds)
+            {
+                writtenAtStart = sink.Rows;
+                backlogAtStart = Sent(now) - sink.Rows;
+            }
+        }
+
+        var written = sink.Rows - writtenAtStart;
+        var backlogAtEnd = Sent(DateTime.UtcNow) - sink.Rows;
+        var memory = PeakWorkingSets();
+        latencies.Sort();
+        return $"| {rate:N0} | {nodes} × {ticksPerSecond:0.##} | {written / Measured.TotalSeconds:N0} | {backlogAtStart:N0} → {backlogAtEnd:N0} | " +
+               $"{Percentile(latencies, 0.50):N0} ms | {Percentile(latencies, 0.99):N0} ms | {memory} |";
+
+        long Sent(DateTime at) => (long)Math.Max(0, (at - start).TotalSeconds * ticksPerSecond) * nodes;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+
+    /// <summary>Peak resident memory (VmHWM) of each service process, and of this process (AppHost and embedded Kafka).</summary>
+    private static string PeakWorkingSets()
+    {
+        var peaks = new SortedDictionary<string, long> { ["apphost+kafka"] = VmHwmKilobytes(Environment.ProcessId) };
+        foreach (var process in Process.GetProcesses())
+        {
+            string commandLine;
+            try
+            {
+                commandLine = File.ReadAllText($"/proc/{process.Id}/cmdline").Replace('\0', ' ');
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            foreach (var service in new[] { "Generator", "Processor", "Sink", "SchemaRegistry" })
+            {
+                if (commandLine.Contains($"HpcAspire.{service}", StringComparison.Ordinal) && !commandLine.Contains("dotnet run", StringComparison.Ordinal))
+                {
+                    var key = service.ToLowerInvariant();
+                    peaks[key] = Math.Max(peaks.GetValueOrDefault(key), VmHwmKilobytes(process.Id));
+                }
+            }
+        }
+
+        return string.Join(", ", peaks.Select(p => $"{p.Key} {p.Value / 1024}"));
+    }
+
+    private static long VmHwmKilobytes(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
+
+/// <summary>Follows the sink's CSV files, returning the reading time of each row written since the last look.</summary>
+internal sealed class CsvTail(string directory)
+{
+    private readonly Dictionary<string, long> _positions = [];
+
+    public long Rows { get; private set; }
+
+    public IEnumerable<DateTime> NewRowTimes()
+    {
+        if (!Directory.Exists(directory))
+        {
+            return [];
+        }
+
+        var times = new List<DateTime>();
+        foreach (var file in Directory.GetFiles(directory, "*.csv", SearchOption.AllDirectories))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var position = _positions.GetValueOrDefault(file);
+            stream.Position = position;
+            var text = new StreamReader(stream).ReadToEnd();
+            var complete = text.LastIndexOf("\r\n", StringComparison.Ordinal);
+            if (complete < 0)
+            {
+                continue;
+            }
+
+            // A file read from its start begins with its header.
+            foreach (var line in text[..complete].Split("\r\n").Skip(position == 0 ? 1 : 0))
+            {
+                times.Add(DateTime.Parse(line[..line.IndexOf(',')], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal));
+            }
+
+            _positions[file] = position + System.Text.Encoding.UTF8.GetByteCount(text[..(complete + 2)]);
+        }
+
+        Rows += times.Count;
+        return times;
+    }
+}
