@@ -41,6 +41,19 @@ foreach (var (name, stream) in new[] { ("node-reading-generator", "NodeReadings"
         .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
 }
 
+// Processor: readings joined to jobs, statistics, anomalies and energy per job, exactly once.
+foreach (var instance in Enumerable.Range(0, infrastructure.ProcessorInstances))
+{
+    builder.AddProject<Projects.HpcAspire_Processor>(instance == 0 ? "processor" : $"processor-{instance}", launchProfileName: null)
+        .WithHttpEndpoint()
+        .WithHttpHealthCheck("/health")
+        .WithConfigurationSections("Cluster", "Processor")
+        .WithEnvironment("Processor__InstanceId", instance.ToString())
+        .WithEmbeddedKafkaTuning(infrastructure)
+        .WithReference(kafka).WaitFor(kafka)
+        .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+}
+
 // Sink: the processor's results as CSV files; what it cannot use goes to dead-letters.
 builder.AddProject<Projects.HpcAspire_Sink>("sink", launchProfileName: null)
     .WithHttpEndpoint()
@@ -53,6 +66,7 @@ builder.AddProject<Projects.HpcAspire_Sink>("sink", launchProfileName: null)
             context.EnvironmentVariables["Sink__OutputDirectory"] = Path.Combine(infrastructure.DataDirectory, "sink");
         }
     })
+    .WithEmbeddedKafkaTuning(infrastructure)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
 

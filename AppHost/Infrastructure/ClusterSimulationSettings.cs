@@ -12,14 +12,6 @@ internal static class ClusterSimulationSettings
     public static IResourceBuilder<ProjectResource> WithClusterSimulation(this IResourceBuilder<ProjectResource> generator, string stream)
     {
         var configuration = generator.ApplicationBuilder.Configuration;
-        foreach (var section in new[] { "Cluster", "Generator" })
-        {
-            foreach (var setting in configuration.GetSection(section).AsEnumerable(true).Where(s => s.Value is not null))
-            {
-                generator.WithEnvironment($"{section}__{setting.Key.Replace(":", "__")}", setting.Value);
-            }
-        }
-
         var fixedStart = configuration["Cluster:StartTime"];
         if (fixedStart is null && generator.ApplicationBuilder.ExecutionContext.IsPublishMode)
         {
@@ -32,8 +24,24 @@ internal static class ClusterSimulationSettings
         }
 
         return generator
+            .WithConfigurationSections("Cluster", "Generator")
             .WithEnvironment("Generator__Stream", stream)
             .WithEnvironment("Generator__AlignToWallClock", configuration["Generator:AlignToWallClock"] ?? (fixedStart is null).ToString());
+    }
+
+    /// <summary>Passes the AppHost's configuration sections on to a service as its environment.</summary>
+    public static IResourceBuilder<ProjectResource> WithConfigurationSections(this IResourceBuilder<ProjectResource> service, params string[] sections)
+    {
+        var configuration = service.ApplicationBuilder.Configuration;
+        foreach (var section in sections)
+        {
+            foreach (var setting in configuration.GetSection(section).AsEnumerable(true).Where(s => s.Value is not null))
+            {
+                service.WithEnvironment($"{section}__{setting.Key.Replace(":", "__")}", setting.Value);
+            }
+        }
+
+        return service;
     }
 
     private static IResourceBuilder<ParameterResource> StartTimeParameter(IDistributedApplicationBuilder builder)

@@ -23,6 +23,9 @@ public sealed record InfrastructureSettings
 
     public required RabbitMQSettings RabbitMQ { get; init; }
 
+    /// <summary>Processor instances, each with its own transactional id (processor-0 …).</summary>
+    public required int ProcessorInstances { get; init; }
+
     public static InfrastructureSettings Load(IConfiguration configuration, bool isPublishMode, string appHostDirectory, IContainerRuntimeProbe probe)
     {
         var requested = ParseMode(configuration[ModeKey]);
@@ -46,7 +49,21 @@ public sealed record InfrastructureSettings
             DataDirectory = dataDirectory,
             Kafka = KafkaSettings.Load(configuration.GetSection(KafkaSettings.SectionName)),
             RabbitMQ = RabbitMQSettings.Load(configuration.GetSection(RabbitMQSettings.SectionName)),
+            ProcessorInstances = ParseProcessorInstances(configuration["Processor:Instances"]),
         };
+    }
+
+    private static int ParseProcessorInstances(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return 1;
+        }
+
+        return int.TryParse(value, out var instances) && instances is >= 1 and <= 4
+            ? instances
+            : throw new InfrastructureConfigurationException(
+                $"Processor:Instances is '{value}'. Set it between 1 and 4: each instance needs one of the transactional ids processor-0 … processor-3 in Kafka:TransactionalIds.");
     }
 
     private static InfrastructureMode ParseMode(string? value)

@@ -1,3 +1,4 @@
+using HpcAspire.Tests.Support;
 using Confluent.Kafka;
 using HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
 using HpcAspire.Tests.SchemaRegistry;
@@ -32,8 +33,8 @@ internal sealed class SinkPipeline : IAsyncDisposable
 
     public static SinkPipeline Start() => new();
 
-    public SinkProcess StartSink(params string[] settings) =>
-        SinkProcess.Start(BootstrapServers, Registry.Url.ToString(), Output.Directory, settings);
+    public ServiceProcess StartSink(params string[] settings) =>
+        ServiceProcess.Start("Sink", BootstrapServers, Registry.Url.ToString(), [$"--Sink:OutputDirectory={Output.Directory}", .. settings]);
 
     public IProducer<string, byte[]> CreateProducer() => new ProducerBuilder<string, byte[]>(new ProducerConfig
     {

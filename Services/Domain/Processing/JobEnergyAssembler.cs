@@ -15,6 +15,9 @@ public sealed class JobEnergyAssembler
 
     public int PendingJobs => _parts.Count;
 
+    /// <summary>The shares of jobs not complete yet; <see cref="Add"/>ing them to a new assembler restores it.</summary>
+    public IReadOnlyList<JobEnergyPart> PendingParts => [.. _parts.Values.SelectMany(byNode => byNode.Values)];
+
     /// <summary>The job's energy when <paramref name="part"/> completes it, else null.</summary>
     public JobEnergy? Add(JobEnergyPart part)
     {

@@ -40,6 +40,17 @@ public sealed class NodeAllocations
 
                 return run;
 
+            case JobState.Started:
+                // Applied again (job events replayed after a restore): every node holds it once more;
+                // a node already past its end releases it at its next reading.
+                var known = _runsByJob[jobEvent.JobId];
+                foreach (var node in known.Nodes.Where(node => !RunsOf(node).Contains(known)))
+                {
+                    RunsOf(node).Add(known);
+                }
+
+                return null;
+
             case JobState.Completed or JobState.Failed or JobState.Cancelled when _runsByJob.TryGetValue(jobEvent.JobId, out var started) && started.End is null:
                 var ended = started with { End = jobEvent.Timestamp, FinalState = jobEvent.State };
                 Replace(started, ended);
@@ -75,13 +86,52 @@ public sealed class NodeAllocations
         }
     }
 
+    /// <summary>
+    /// Puts back a node's runs as <see cref="RunsOn"/> exported them (its state moving between processes).
+    /// A run this table knows already is kept once, in its ended form if either copy has ended.
+    /// </summary>
+    public void Restore(string node, IEnumerable<JobRun> runs)
+    {
+        foreach (var old in RunsOn(node))
+        {
+            Release(old.JobId, node);
+        }
+
+        var list = RunsOf(node);
+        foreach (var run in runs)
+        {
+            var held = run;
+            if (_runsByJob.TryGetValue(run.JobId, out var known))
+            {
+                held = known.End is null && run.End is not null ? run : known;
+                if (held != known)
+                {
+                    Replace(known, held);
+                }
+            }
+            else
+            {
+                _runsByJob[run.JobId] = run;
+            }
+
+            if (!list.Contains(held))
+            {
+                list.Add(held);
+            }
+        }
+    }
+
     private void Replace(JobRun old, JobRun updated)
     {
         _runsByJob[updated.JobId] = updated;
         foreach (var node in updated.Nodes)
         {
             var runs = RunsOf(node);
-            runs[runs.IndexOf(old)] = updated;
+            var index = runs.IndexOf(old);
+            if (index >= 0)
+            {
+                runs[index] = updated;
+            }
         }
     }
 

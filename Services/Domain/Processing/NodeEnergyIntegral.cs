@@ -24,6 +24,16 @@ public sealed class NodeEnergyIntegral(DateTime start)
 
     public bool IsCompleteFor(DateTime end) => LastReadingTime >= end;
 
+    public EnergyIntegralState Export(string jobId) => new(jobId, Start, _previous, Joules, PeakPowerWatts, ReadingCount);
+
+    public static NodeEnergyIntegral Import(EnergyIntegralState state) => new(state.Start)
+    {
+        _previous = state.Previous,
+        Joules = state.Joules,
+        PeakPowerWatts = state.PeakPowerWatts,
+        ReadingCount = state.ReadingCount,
+    };
+
     /// <param name="end">The run's end if the job has ended by the reading's time, else null.</param>
     public void Add(NodeReading reading, DateTime? end = null)
     {

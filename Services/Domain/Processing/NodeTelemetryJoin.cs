@@ -40,6 +40,64 @@ public sealed class NodeTelemetryJoin
 
     public int WaitingReadings => _waiting.Values.Sum(queue => queue.Count);
 
+    /// <summary>The scheduler clock of each job-event partition reported so far.</summary>
+    public IReadOnlyDictionary<int, DateTime> Clocks => _clocks;
+
+    /// <summary>The node's state, for <see cref="ImportNode"/> in another join.</summary>
+    public NodeState ExportNode(string node) => new(
+        node,
+        _lastReading.TryGetValue(node, out var last) ? last : null,
+        _windows.TryGetValue(node, out var window) ? window.Readings : [],
+        _waiting.TryGetValue(node, out var queue) ? [.. queue] : [],
+        _allocations.RunsOn(node),
+        [.. _energy.Where(e => e.Key.Node == node).Select(e => e.Value.Export(e.Key.Job))]);
+
+    /// <summary>Replaces what this join knows of the node by an exported state; job events and clocks after it are applied next.</summary>
+    public void ImportNode(NodeState state)
+    {
+        ForgetNode(state.Node);
+        if (state.LastReading is { } last)
+        {
+            _lastReading[state.Node] = last;
+        }
+
+        if (state.Window.Count > 0)
+        {
+            var window = _windows[state.Node] = new RollingWindow(_windowSize);
+            foreach (var reading in state.Window)
+            {
+                window.Add(reading);
+            }
+        }
+
+        if (state.Waiting.Count > 0)
+        {
+            _waiting[state.Node] = new Queue<NodeReading>(state.Waiting);
+        }
+
+        foreach (var integral in state.Integrals)
+        {
+            _energy[(integral.JobId, state.Node)] = NodeEnergyIntegral.Import(integral);
+        }
+
+        _allocations.Restore(state.Node, state.Runs);
+    }
+
+    /// <summary>
+    /// Drops the node's readings, statistics and energy (another process goes on with them). Its job
+    /// allocations stay: job events keep them current on every process.
+    /// </summary>
+    public void ForgetNode(string node)
+    {
+        _lastReading.Remove(node);
+        _windows.Remove(node);
+        _waiting.Remove(node);
+        foreach (var key in _energy.Keys.Where(k => k.Node == node).ToList())
+        {
+            _energy.Remove(key);
+        }
+    }
+
     /// <summary>Applies a job event; returns why it is invalid (an end of a job never started), or null.</summary>
     public string? AddJobEvent(JobEvent jobEvent)
     {

@@ -11,6 +11,9 @@ public sealed class RollingWindow(int capacity)
 
     public int Count => _readings.Count;
 
+    /// <summary>The readings in the window, oldest first; adding them again to an empty window rebuilds it.</summary>
+    public IReadOnlyList<NodeReading> Readings => [.. _readings];
+
     /// <summary>The newest reading, or null when the window is empty.</summary>
     public NodeReading? Latest { get; private set; }
 

@@ -1,18 +1,21 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace HpcAspire.Tests.Sink;
+namespace HpcAspire.Tests.Support;
 
 /// <summary>
-/// The sink's real build run as a child process (<c>dotnet HpcAspire.Sink.dll</c>), so a test can
-/// kill it like a crash (SIGKILL: no shutdown code runs) or stop it like an orchestrator (SIGTERM).
+/// A service's real build run as a child process (<c>dotnet HpcAspire.&lt;Service&gt;.dll</c>) against a
+/// given cluster and registry, so a test can kill it like a crash (SIGKILL: no shutdown code runs)
+/// or stop it like an orchestrator (SIGTERM).
 /// </summary>
-internal sealed class SinkProcess : IDisposable
+internal sealed class ServiceProcess : IDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();
 
-    private SinkProcess(Process process) => this.process = process;
+    private readonly string service;
+
+    private ServiceProcess(string service, Process process) => (this.service, this.process) = (service, process);
 
     public string Output
     {
@@ -21,14 +24,15 @@ internal sealed class SinkProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
-    public static SinkProcess Start(string bootstrapServers, string registryUrl, string outputDirectory, params string[] settings)
+    /// <param name="service">The project under Services/, e.g. Sink or Processor.</param>
+    public static ServiceProcess Start(string service, string bootstrapServers, string registryUrl, params string[] settings)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = SinkBuildDirectory() };
-        start.ArgumentList.Add(Path.Combine(SinkBuildDirectory(), "HpcAspire.Sink.dll"));
+        var build = BuildDirectory(service);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = build };
+        start.ArgumentList.Add(Path.Combine(build, $"HpcAspire.{service}.dll"));
         foreach (var argument in (string[])[
             $"--ConnectionStrings:kafka={bootstrapServers}",
             $"--ConnectionStrings:schema-registry={registryUrl}",
-            $"--Sink:OutputDirectory={outputDirectory}",
             "--urls=http://127.0.0.1:0",
             "--Messaging:Kafka:StatisticsIntervalMs=0",
             // The mock answers an empty fetch only after fetch.wait.max.ms; a killed member must leave the group quickly.
@@ -42,15 +46,15 @@ internal sealed class SinkProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var sink = new SinkProcess(Process.Start(start)!);
-        sink.process.OutputDataReceived += (_, line) => sink.Append(line.Data);
-        sink.process.ErrorDataReceived += (_, line) => sink.Append(line.Data);
-        sink.process.BeginOutputReadLine();
-        sink.process.BeginErrorReadLine();
-        return sink;
+        var child = new ServiceProcess(service, Process.Start(start)!);
+        child.process.OutputDataReceived += (_, line) => child.Append(line.Data);
+        child.process.ErrorDataReceived += (_, line) => child.Append(line.Data);
+        child.process.BeginOutputReadLine();
+        child.process.BeginErrorReadLine();
+        return child;
     }
 
-    /// <summary>SIGKILL: the sink gets no chance to flush or checkpoint.</summary>
+    /// <summary>SIGKILL: the service gets no chance to flush or checkpoint.</summary>
     public void Crash()
     {
         process.Kill(entireProcessTree: true);
@@ -68,7 +72,7 @@ internal sealed class SinkProcess : IDisposable
         if (!process.WaitForExit(timeout))
         {
             Crash();
-            throw new TimeoutException($"The sink did not stop within {timeout}.\n{Output}");
+            throw new TimeoutException($"The {service} did not stop within {timeout}.\n{Output}");
         }
 
         process.WaitForExit(); // drains the output readers
@@ -96,13 +100,13 @@ internal sealed class SinkProcess : IDisposable
         }
     }
 
-    private static string SinkBuildDirectory()
+    private static string BuildDirectory(string service)
     {
-        // The tests run from Tests/bin/<Configuration>/<tfm>; the sink builds into Services/Sink/bin/<Configuration>/<tfm>.
+        // The tests run from Tests/bin/<Configuration>/<tfm>; a service builds into Services/<Service>/bin/<Configuration>/<tfm>.
         var testBuild = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var tfm = testBuild.Name;
         var configuration = testBuild.Parent!.Name;
         var repository = testBuild.Parent.Parent!.Parent!.Parent!.FullName;
-        return Path.Combine(repository, "Services", "Sink", "bin", configuration, tfm);
+        return Path.Combine(repository, "Services", service, "bin", configuration, tfm);
     }
 }

@@ -1,0 +1,26 @@
+using System.Diagnostics.Metrics;
+
+namespace HpcAspire.Processor;
+
+/// <summary>What the processor did, as OpenTelemetry counters.</summary>
+internal sealed class ProcessorMetrics
+{
+    public const string MeterName = "HpcAspire.Processor";
+
+    public ProcessorMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        Transactions = meter.CreateCounter<long>("hpcaspire.processor.transactions", "{transaction}", "Transactions committed.");
+        Aborts = meter.CreateCounter<long>("hpcaspire.processor.aborts", "{transaction}", "Transactions aborted; the session restarts from its snapshots.");
+        Enriched = meter.CreateCounter<long>("hpcaspire.processor.enriched_readings", "{reading}", "Readings joined and written.");
+        JobEnergies = meter.CreateCounter<long>("hpcaspire.processor.job_energies", "{job}", "Job energies completed and written.");
+    }
+
+    public Counter<long> Transactions { get; }
+
+    public Counter<long> Aborts { get; }
+
+    public Counter<long> Enriched { get; }
+
+    public Counter<long> JobEnergies { get; }
+}

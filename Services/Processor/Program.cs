@@ -1,0 +1,8 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddProcessor();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();
