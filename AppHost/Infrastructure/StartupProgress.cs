@@ -23,7 +23,9 @@ internal static class StartupProgress
             clock.Start();
             logger = @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HpcAspire.Startup");
             expected = @event.Model.Resources
+                // Aspire's own helpers (a rebuilder per project, hidden resources) never report ready.
                 .Where(resource => resource is not ParameterResource and not ConnectionStringResource)
+                .Where(resource => !resource.Annotations.OfType<HiddenAnnotation>().Any())
                 .Where(resource => !resource.TryGetLastAnnotation<ResourceSnapshotAnnotation>(out var snapshot) || !snapshot.InitialSnapshot.IsHidden)
                 .Select(resource => resource.Name).ToArray();
             logger.LogInformation("Starting {Count} resources: {Resources}", expected.Length, string.Join(", ", expected));

@@ -28,7 +28,7 @@ internal static class KafkaClientRegistrations
             var logger = telemetry.LoggerFor("DeadLetters");
             var producer = new ProducerBuilder<string?, byte[]>(config)
                 .SetStatisticsHandler((_, json) => telemetry.Record(json))
-                .SetLogHandler((_, message) => logger.Log(KafkaTelemetry.LevelOf((int)message.Level), "librdkafka {Facility}: {Message}", message.Facility, message.Message))
+                .SetLogHandler((_, message) => telemetry.Log(logger, message))
                 .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka dead-letter producer error {Code}: {Reason}", error.Code, error.Reason))
                 .Build();
             return new DeadLetterPublisher(producer, service, services.GetRequiredService<IMeterFactory>(), topic);
@@ -56,7 +56,7 @@ internal static class KafkaClientRegistrations
             var logger = telemetry.LoggerFor("Consumer");
             var consumerBuilder = new ConsumerBuilder<string?, byte[]>(config)
                 .SetStatisticsHandler((_, json) => telemetry.Record(json))
-                .SetLogHandler((_, message) => logger.Log(KafkaTelemetry.LevelOf((int)message.Level), "librdkafka {Facility}: {Message}", message.Facility, message.Message))
+                .SetLogHandler((_, message) => telemetry.Log(logger, message))
                 .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka consumer error {Code}: {Reason}", error.Code, error.Reason));
             configureBuilder(services, consumerBuilder);
             return consumerBuilder.Build();

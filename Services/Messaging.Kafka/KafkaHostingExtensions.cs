@@ -49,7 +49,7 @@ public static class KafkaHostingExtensions
             return new ProducerBuilder<string, TValue>(config)
                 .SetValueSerializer(new AvroSerializer<TValue>(services.GetRequiredService<ISchemaRegistryClient>()).AsSyncOverAsync())
                 .SetStatisticsHandler((_, json) => telemetry.Record(json))
-                .SetLogHandler((_, message) => logger.Log(KafkaTelemetry.LevelOf((int)message.Level), "librdkafka {Facility}: {Message}", message.Facility, message.Message))
+                .SetLogHandler((_, message) => telemetry.Log(logger, message))
                 .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka producer error {Code}: {Reason}", error.Code, error.Reason))
                 .Build();
         });
@@ -92,6 +92,17 @@ public static class KafkaHostingExtensions
         this IHostApplicationBuilder builder, string connectionName, string topic = DeadLetterPublisher.DefaultTopic)
     {
         KafkaClientRegistrations.AddDeadLetters(builder, builder.AddKafkaCommon(connectionName), connectionName, topic);
+        return builder;
+    }
+
+    /// <summary>
+    /// The integration's telemetry for a service that builds its own Kafka clients (e.g. transactional
+    /// ones): route their logs and statistics through <see cref="KafkaTelemetry"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddKafkaClientTelemetry(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton<KafkaTelemetry>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(KafkaTelemetry.MeterName));
         return builder;
     }
 

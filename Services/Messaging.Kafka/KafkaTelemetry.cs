@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace HpcAspire.Messaging.Kafka;
@@ -9,7 +10,7 @@ namespace HpcAspire.Messaging.Kafka;
 /// librdkafka's statistics as OpenTelemetry metrics, and its log lines in the service's log.
 /// One Meter for every Kafka client of the process; each client reports under its client name.
 /// </summary>
-internal sealed class KafkaTelemetry
+public sealed class KafkaTelemetry
 {
     public const string MeterName = "HpcAspire.Messaging.Kafka";
 
@@ -28,8 +29,30 @@ internal sealed class KafkaTelemetry
             "Messages waiting in the producer's queue (librdkafka msg_cnt).");
         meter.CreateObservableGauge("messaging.kafka.consumer.lag", ObserveLag, "{message}",
             "Messages between a partition's consumed position and its end (librdkafka consumer_lag).");
+        _offsetResets = meter.CreateCounter<long>("messaging.kafka.consumer.offset_resets", "{reset}",
+            "Consumer positions that fell out of the log's retention and were reset: the messages in between are lost.");
     }
 
+    private readonly Counter<long> _offsetResets;
+
+    /// <summary>
+    /// A librdkafka log line, at its level, in the service's log. A position reset because it fell out of
+    /// retention is data loss: it is logged as an error and counted, not left a warning among many.
+    /// </summary>
+    public void Log(ILogger logger, LogMessage message)
+    {
+        if (message.Facility == "OFFSET" && message.Message.Contains("offset reset", StringComparison.Ordinal)
+            && message.Message.Contains("out of range", StringComparison.OrdinalIgnoreCase))
+        {
+            _offsetResets.Add(1, new KeyValuePair<string, object?>("messaging.client.id", message.Name));
+            logger.LogError("DATA LOSS: a consumer position fell out of the topic's retention and was reset; the messages in between were never read. librdkafka: {Message}", message.Message);
+            return;
+        }
+
+        logger.Log(LevelOf((int)message.Level), "librdkafka {Facility}: {Message}", message.Facility, message.Message);
+    }
+
+    /// <summary>A librdkafka statistics document (set <c>statistics.interval.ms</c> and a statistics handler).</summary>
     public void Record(string statisticsJson)
     {
         try
@@ -43,10 +66,10 @@ internal sealed class KafkaTelemetry
         }
     }
 
-    public ILogger LoggerFor(string clientKind) => _loggerFactory.CreateLogger($"HpcAspire.Messaging.Kafka.{clientKind}");
+    internal ILogger LoggerFor(string clientKind) => _loggerFactory.CreateLogger($"HpcAspire.Messaging.Kafka.{clientKind}");
 
     // librdkafka logs with syslog levels: 0-3 errors, 4 warnings, 5-6 information, 7 debug.
-    public static LogLevel LevelOf(int syslogLevel) => syslogLevel switch
+    internal static LogLevel LevelOf(int syslogLevel) => syslogLevel switch
     {
         <= 3 => LogLevel.Error,
         4 => LogLevel.Warning,

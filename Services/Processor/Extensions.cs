@@ -30,12 +30,10 @@ internal static class Extensions
         builder.Services.AddSingleton(new ProcessorSettings(options, kafka, nodes));
         builder.Services.AddSingleton<ISchemaRegistryClient>(_ => new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl }));
         builder.Services.AddSingleton<ProcessorMetrics>();
+        builder.AddKafkaClientTelemetry();
         builder.Services.AddHostedService<ProcessorWorker>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ProcessorMetrics.MeterName, DeadLetterMeter));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ProcessorMetrics.MeterName));
     }
-
-    // DeadLetterPublisher counts on the Kafka integration's meter.
-    private const string DeadLetterMeter = "HpcAspire.Messaging.Kafka";
 }
 
 /// <summary>What a processing session is built from.</summary>

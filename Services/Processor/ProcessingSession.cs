@@ -23,6 +23,7 @@ internal sealed class ProcessingSession : IDisposable
     private static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ProcessorOptions _options;
+    private readonly KafkaTelemetry _telemetry;
     private readonly IReadOnlySet<string> _nodes;
     private readonly ProcessorMetrics _metrics;
     private readonly ILogger _logger;
@@ -56,8 +57,9 @@ internal sealed class ProcessingSession : IDisposable
     private long _transactions;
     private Error? _deliveryError;
 
-    public ProcessingSession(ProcessorSettings settings, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory, ILogger logger)
+    public ProcessingSession(ProcessorSettings settings, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory, KafkaTelemetry telemetry, ILogger logger)
     {
+        _telemetry = telemetry;
         _options = settings.Options;
         _nodes = settings.Nodes;
         _metrics = metrics;
@@ -616,7 +618,5 @@ internal sealed class ProcessingSession : IDisposable
             : metadata.Partitions.Count;
     }
 
-    private void Log(LogMessage message) =>
-        _logger.Log(message.Level <= SyslogLevel.Error ? LogLevel.Error : message.Level == SyslogLevel.Warning ? LogLevel.Warning : LogLevel.Debug,
-            "librdkafka {Facility}: {Message}", message.Facility, message.Message);
+    private void Log(LogMessage message) => _telemetry.Log(_logger, message);
 }

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Avro.Specific;
@@ -55,7 +56,22 @@ internal static class SnapshotJson
         },
     };
 
-    public static byte[] Serialize(PartitionSnapshot snapshot) => JsonSerializer.SerializeToUtf8Bytes(snapshot, Options);
+    // Gzipped: a partition of a few hundred nodes holds thousands of windowed readings, whose JSON
+    // passes the broker's 1 MB message limit; it compresses about tenfold.
+    public static byte[] Serialize(PartitionSnapshot snapshot)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest))
+        {
+            JsonSerializer.Serialize(gzip, snapshot, Options);
+        }
 
-    public static PartitionSnapshot? Deserialize(byte[] json) => JsonSerializer.Deserialize<PartitionSnapshot>(json, Options);
+        return compressed.ToArray();
+    }
+
+    public static PartitionSnapshot? Deserialize(byte[] snapshot)
+    {
+        using var gzip = new GZipStream(new MemoryStream(snapshot), CompressionMode.Decompress);
+        return JsonSerializer.Deserialize<PartitionSnapshot>(gzip, Options);
+    }
 }

@@ -1,3 +1,4 @@
+using HpcAspire.Messaging.Kafka;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using System.Diagnostics.Metrics;
@@ -11,7 +12,7 @@ namespace HpcAspire.Processor;
 /// </summary>
 internal sealed class ProcessorWorker(
     ProcessorSettings settings, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory,
-    ILoggerFactory loggerFactory, ILogger<ProcessorWorker> logger) : BackgroundService
+    KafkaTelemetry telemetry, ILoggerFactory loggerFactory, ILogger<ProcessorWorker> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -22,7 +23,7 @@ internal sealed class ProcessorWorker(
         {
             try
             {
-                using var session = new ProcessingSession(settings, registry, metrics, meterFactory, loggerFactory.CreateLogger<ProcessingSession>());
+                using var session = new ProcessingSession(settings, registry, metrics, meterFactory, telemetry, loggerFactory.CreateLogger<ProcessingSession>());
                 session.Run(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -2,15 +2,19 @@ using HpcAspire.Benchmarks;
 
 // dotnet run -c Release --project Tests/Benchmarks -- raw [messages]
 // dotnet run -c Release --project Tests/Benchmarks -- pipeline [rates…]   (readings/s offered, e.g. 1000 20000 50000)
+// dotnet run -c Release --project Tests/Benchmarks -- all [rates…]        (raw, then the pipeline, in one run)
 return args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
-    "pipeline" => await PipelineBenchmark.RunAsync(args.Length > 1 ? args.Skip(1).Select(int.Parse).ToList() : [1_000, 20_000, 50_000]),
+    "pipeline" => await PipelineBenchmark.RunAsync(Rates()),
+    "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(Rates()),
     _ => Usage(),
 };
 
+List<int> Rates() => args.Length > 1 ? args.Skip(1).Select(int.Parse).ToList() : [1_000, 20_000, 50_000];
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …]");
+    Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …]");
     return 2;
 }
