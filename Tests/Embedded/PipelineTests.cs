@@ -1,5 +1,4 @@
 using HpcAspire.Contracts;
-using HpcAspire.Domain.Processing;
 using HpcAspire.Domain.Simulation;
 using HpcAspire.Domain.Storage;
 using HpcAspire.Tests.Sink;
@@ -11,7 +10,6 @@ namespace HpcAspire.Tests.Embedded;
 public class PipelineTests
 {
     private const int Ticks = 600;
-    private const int JobEventPartitions = 3;
 
     private static readonly ClusterOptions Cluster = new()
     {
@@ -27,7 +25,10 @@ public class PipelineTests
             $"Cluster:NodeCount={Cluster.NodeCount}", $"Cluster:Seed={Cluster.Seed}", $"Cluster:StartTime={Cluster.StartTime:O}",
             $"Cluster:AnomalyRate={Cluster.AnomalyRate}", "Generator:TicksPerSecond=0", $"Generator:MaxTicks={Ticks}");
 
-        var (expectedReadings, expectedEnergy, ticks) = Expected();
+        var expected = new ExpectedResults(Cluster, Ticks);
+        var expectedReadings = expected.Readings.Select(r => Row(ResultRows.Row(r))).ToList();
+        var expectedEnergy = expected.Energies.Select(e => Row(ResultRows.Row(e))).ToList();
+        var ticks = expected.Ticks;
         var sink = new SinkOutput(Path.Combine(dataDirectory, "sink"));
         var arrived = await sink.WaitForRowsAsync("enriched-readings", expectedReadings.Count, TimeSpan.FromMinutes(3))
                       && await sink.WaitForRowsAsync("job-energy", expectedEnergy.Count, TimeSpan.FromMinutes(1));
@@ -64,40 +65,6 @@ public class PipelineTests
             var kwh = double.Parse(row[Array.IndexOf(header, "energy_kwh")], System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(Math.Abs(kwh - joules / 3_600_000) <= joules / 3_600_000 * 0.001, $"{jobId}: {kwh} kWh, expected {joules / 3_600_000} kWh");
         }
-    }
-
-    /// <summary>The CSV rows an uninterrupted in-memory run of the processor's logic gives for the same simulation.</summary>
-    private static (List<string> Readings, List<string> Energy, List<ClusterTick> Ticks) Expected()
-    {
-        var simulation = new ClusterSimulation(Cluster);
-        var ticks = Enumerable.Range(0, Ticks).Select(_ => simulation.Next()).ToList();
-        var join = new NodeTelemetryJoin(JobEventPartitions, Enumerable.Range(0, Cluster.NodeCount).Select(ClusterOptions.NodeName).ToHashSet());
-        var assembler = new JobEnergyAssembler();
-        var readings = new List<string>();
-        var energy = new List<string>();
-        foreach (var tick in ticks)
-        {
-            foreach (var jobEvent in tick.JobEvents)
-            {
-                Assert.Null(join.AddJobEvent(jobEvent));
-            }
-
-            for (var partition = 0; partition < JobEventPartitions; partition++)
-            {
-                join.AddClock(partition, tick.Time);
-            }
-
-            foreach (var reading in tick.Readings)
-            {
-                Assert.Null(join.AddReading(reading));
-            }
-
-            var output = join.Drain();
-            readings.AddRange(output.Readings.Select(r => Row(ResultRows.Row(r))));
-            energy.AddRange(output.EnergyParts.Select(assembler.Add).OfType<JobEnergy>().Select(e => Row(ResultRows.Row(e))));
-        }
-
-        return (readings, energy, ticks);
     }
 
     private static string Row(string?[] fields) => CsvFormat.Record(fields)[..^CsvFormat.LineEnd.Length];

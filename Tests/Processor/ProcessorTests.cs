@@ -1,3 +1,4 @@
+using HpcAspire.Tests.Support;
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;

@@ -1,3 +1,4 @@
+using HpcAspire.Tests.Support;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Domain.Simulation;

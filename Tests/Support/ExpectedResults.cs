@@ -3,7 +3,7 @@ using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Domain.Simulation;
 
-namespace HpcAspire.Tests.Processor;
+namespace HpcAspire.Tests.Support;
 
 /// <summary>What the processor must write for a simulation: one uninterrupted in-memory run of the join.</summary>
 internal sealed class ExpectedResults
