@@ -74,7 +74,8 @@ internal sealed class ProcessingSession : IDisposable
             EnableIdempotence = true,
             Acks = Acks.All,
             LingerMs = 5,
-        }).SetLogHandler((_, m) => Log(m)).Build();
+            StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
+        }).SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
         _producer.InitTransactions(BrokerTimeout); // fences an earlier life of this instance and aborts its open transaction
 
         _consumerConfig = new ConsumerConfig(settings.Kafka.Consumer)
@@ -83,17 +84,19 @@ internal sealed class ProcessingSession : IDisposable
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = IsolationLevel.ReadCommitted,
+            StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
         };
         _jobs = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig(_consumerConfig)
         {
             GroupId = $"processor-{_options.InstanceId}-job-events", // never joined nor committed: the job events are assigned, all of them
             ClientId = $"processor-{_options.InstanceId}-job-events",
-        }).SetLogHandler((_, m) => Log(m)).Build();
+        }).SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
         _group = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig(_consumerConfig)
         {
             GroupId = ProcessorOptions.GroupId,
             ClientId = $"processor-{_options.InstanceId}",
         }).SetLogHandler((_, m) => Log(m))
+            .SetStatisticsHandler((_, json) => _telemetry.Record(json))
             .SetPartitionsAssignedHandler((_, partitions) => Restore(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions))
             .SetPartitionsLostHandler((_, _) => throw new SessionRestartException("The group's partitions were lost: this session's transaction can no longer commit."))

@@ -42,10 +42,38 @@ public class ProcessingTests
         Assert.Equal(0, assembler.PendingJobs);
     }
 
-    private static JobEnergyPart Part(string node, double joules, double peak, long readings) => new()
+    [Fact]
+    public void A_jobs_energy_is_the_same_to_the_last_bit_whatever_order_its_shares_arrive_in()
+    {
+        // (0.1 + 0.2) + 0.3 and 0.3 + (0.2 + 0.1) differ in the last bit.
+        JobEnergyPart[] shares = [Part("node-001", 0.1, 1, 1, nodes: 3), Part("node-002", 0.2, 1, 1, nodes: 3), Part("node-003", 0.3, 1, 1, nodes: 3)];
+        var forward = new JobEnergyAssembler();
+        var backward = new JobEnergyAssembler();
+
+        var first = AddAll(forward, shares);
+        var second = AddAll(backward, [.. shares.Reverse()]);
+
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(first.EnergyKilowattHours), BitConverter.DoubleToInt64Bits(second.EnergyKilowattHours));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(first.MeanPowerWatts), BitConverter.DoubleToInt64Bits(second.MeanPowerWatts));
+    }
+
+    private static JobEnergy? AddAll(JobEnergyAssembler assembler, IEnumerable<JobEnergyPart> shares)
+    {
+        JobEnergy? energy = null;
+        foreach (var share in shares)
+        {
+            energy = assembler.Add(share) ?? energy;
+        }
+
+        return energy;
+    }
+
+    private static JobEnergyPart Part(string node, double joules, double peak, long readings, int nodes = 2) => new()
     {
         JobId = "job-1", NodeId = node, User = "ada", Account = "climate-lab", FinalState = JobState.Completed,
-        StartTime = T0, EndTime = T0.AddHours(1), NodeCount = 2, ReadingCount = readings, Joules = joules, PeakPowerWatts = peak,
+        StartTime = T0, EndTime = T0.AddHours(1), NodeCount = nodes, ReadingCount = readings, Joules = joules, PeakPowerWatts = peak,
     };
 
     [Fact]

@@ -33,7 +33,11 @@ public sealed class JobEnergyAssembler
         }
 
         _parts.Remove(part.JobId);
-        var joules = byNode.Values.Sum(p => p.Joules);
+
+        // Summed in node order: floating-point addition is not associative, and the shares arrive in
+        // any order, so arrival order would change the last digits of the job's energy from run to run.
+        var shares = byNode.OrderBy(share => share.Key, StringComparer.Ordinal).Select(share => share.Value).ToList();
+        var joules = shares.Sum(p => p.Joules);
         var seconds = (part.EndTime - part.StartTime).TotalSeconds;
         return new JobEnergy
         {
@@ -44,9 +48,9 @@ public sealed class JobEnergyAssembler
             StartTime = part.StartTime,
             EndTime = part.EndTime,
             NodeCount = part.NodeCount,
-            ReadingCount = byNode.Values.Sum(p => p.ReadingCount),
+            ReadingCount = shares.Sum(p => p.ReadingCount),
             EnergyKilowattHours = joules / JoulesPerKilowattHour,
-            PeakPowerWatts = byNode.Values.Max(p => p.PeakPowerWatts),
+            PeakPowerWatts = shares.Max(p => p.PeakPowerWatts),
             MeanPowerWatts = seconds > 0 ? joules / seconds : 0,
         };
     }
