@@ -27,7 +27,7 @@ public sealed class SnapshotRoundTripTests
         var assembler = new JobEnergyAssembler();
         foreach (var tick in expected.Ticks.Take(splitTick))
         {
-            Feed(first, tick, readings, energies, assembler);
+            ExpectedResults.Feed(first, tick, assembler, readings, energies);
         }
 
         // Readings of the next tick arrive before its job events: some wait in the snapshot.
@@ -82,40 +82,14 @@ public sealed class SnapshotRoundTripTests
             second.AddClock(partition, tickAfter.Time);
         }
 
-        Collect(second.Drain(), readings, energies, restoredAssembler);
+        ExpectedResults.Collect(second.Drain(), restoredAssembler, readings, energies);
         foreach (var tick in expected.Ticks.Skip(splitTick + 1))
         {
-            Feed(second, tick, readings, energies, restoredAssembler);
+            ExpectedResults.Feed(second, tick, restoredAssembler, readings, energies);
         }
 
         Assert.Equal(expected.Readings.Select(ExpectedResults.Describe), readings.Select(ExpectedResults.Describe));
         Assert.Equal(expected.Energies.Select(ExpectedResults.Describe), energies.Select(ExpectedResults.Describe));
         Assert.True(energies.Count >= 10);
-    }
-
-    private static void Feed(NodeTelemetryJoin join, ClusterTick tick, List<EnrichedReading> readings, List<JobEnergy> energies, JobEnergyAssembler assembler)
-    {
-        foreach (var jobEvent in tick.JobEvents)
-        {
-            Assert.Null(join.AddJobEvent(jobEvent));
-        }
-
-        for (var partition = 0; partition < 3; partition++)
-        {
-            join.AddClock(partition, tick.Time);
-        }
-
-        foreach (var reading in tick.Readings)
-        {
-            Assert.Null(join.AddReading(reading));
-        }
-
-        Collect(join.Drain(), readings, energies, assembler);
-    }
-
-    private static void Collect(JoinOutput output, List<EnrichedReading> readings, List<JobEnergy> energies, JobEnergyAssembler assembler)
-    {
-        readings.AddRange(output.Readings);
-        energies.AddRange(output.EnergyParts.Select(assembler.Add).OfType<JobEnergy>());
     }
 }

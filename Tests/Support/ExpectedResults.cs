@@ -20,28 +20,38 @@ internal sealed class ExpectedResults
         var energies = new List<JobEnergy>();
         foreach (var tick in Ticks)
         {
-            foreach (var jobEvent in tick.JobEvents)
-            {
-                Assert.Null(join.AddJobEvent(jobEvent));
-            }
-
-            for (var partition = 0; partition < 3; partition++)
-            {
-                join.AddClock(partition, tick.Time);
-            }
-
-            foreach (var reading in tick.Readings)
-            {
-                Assert.Null(join.AddReading(reading));
-            }
-
-            var output = join.Drain();
-            readings.AddRange(output.Readings);
-            energies.AddRange(output.EnergyParts.Select(assembler.Add).OfType<JobEnergy>());
+            Feed(join, tick, assembler, readings, energies);
         }
 
         Readings = readings;
         Energies = energies;
+    }
+
+    /// <summary>One tick as the generators write it: its job events, a clock to each of the 3 partitions, its readings; then a drain.</summary>
+    public static void Feed(NodeTelemetryJoin join, ClusterTick tick, JobEnergyAssembler assembler, List<EnrichedReading> readings, List<JobEnergy> energies)
+    {
+        foreach (var jobEvent in tick.JobEvents)
+        {
+            Assert.Null(join.AddJobEvent(jobEvent));
+        }
+
+        for (var partition = 0; partition < 3; partition++)
+        {
+            join.AddClock(partition, tick.Time);
+        }
+
+        foreach (var reading in tick.Readings)
+        {
+            Assert.Null(join.AddReading(reading));
+        }
+
+        Collect(join.Drain(), assembler, readings, energies);
+    }
+
+    public static void Collect(JoinOutput output, JobEnergyAssembler assembler, List<EnrichedReading> readings, List<JobEnergy> energies)
+    {
+        readings.AddRange(output.Readings);
+        energies.AddRange(output.EnergyParts.Select(assembler.Add).OfType<JobEnergy>());
     }
 
     public ClusterOptions Options { get; }
