@@ -9,7 +9,7 @@ namespace HpcAspire.Sink;
 /// (librdkafka runs rebalance handlers inside Consume), so nothing here is locked.
 /// </summary>
 internal sealed class AssignedPartitions(IReadOnlyDictionary<string, IResultTopic> topics, string outputDirectory,
-    FileRotation rotation, TimeProvider clock, ILogger<AssignedPartitions> logger)
+    FileRotation rotation, TimeSpan duplicateWindow, TimeProvider clock, ILogger<AssignedPartitions> logger)
 {
     private readonly Dictionary<TopicPartition, PartitionCsvFiles> files = [];
 
@@ -26,7 +26,7 @@ internal sealed class AssignedPartitions(IReadOnlyDictionary<string, IResultTopi
         {
             if (!files.TryGetValue(partition, out var partitionFiles))
             {
-                partitionFiles = PartitionCsvFiles.Open(DirectoryOf(outputDirectory, partition), topics[partition.Topic].Header, rotation, clock);
+                partitionFiles = PartitionCsvFiles.Open(DirectoryOf(outputDirectory, partition), topics[partition.Topic].Header, rotation, duplicateWindow, clock);
                 files[partition] = partitionFiles;
             }
 

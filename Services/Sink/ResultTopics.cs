@@ -5,14 +5,14 @@ using HpcAspire.Messaging.Kafka;
 
 namespace HpcAspire.Sink;
 
-/// <summary>A message turned into a CSV record, or the reason it cannot be one.</summary>
-internal readonly record struct RowOutcome(string? Record, string? RejectionReason, string? Error)
+/// <summary>A message turned into a CSV record of an identified result, or the reason it cannot be one.</summary>
+internal readonly record struct RowOutcome(ResultIdentity Result, string? Record, string? RejectionReason, string? Error)
 {
     public const string Invalid = "Invalid";
 
-    public static RowOutcome Row(string record) => new(record, null, null);
+    public static RowOutcome Row(ResultIdentity result, string record) => new(result, record, null, null);
 
-    public static RowOutcome Rejected(string reason, string error) => new(null, reason, error);
+    public static RowOutcome Rejected(string reason, string error) => new(default, null, reason, error);
 }
 
 /// <summary>One topic the sink stores: its CSV header and how a message becomes a row.</summary>
@@ -27,7 +27,7 @@ internal interface IResultTopic
 
 /// <summary>The only place where Kafka messages meet result records: decode, validate, format.</summary>
 internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header, AvroMessageDecoder<T> decoder,
-    Func<T, string?> problemOf, Func<T, string?[]> rowOf) : IResultTopic
+    Func<T, string?> problemOf, Func<T, ResultIdentity> identityOf, Func<T, string?[]> rowOf) : IResultTopic
 {
     public string Topic => topic;
 
@@ -43,15 +43,15 @@ internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header,
 
         return problemOf(decoded.Value!) is { } problem
             ? RowOutcome.Rejected(RowOutcome.Invalid, problem)
-            : RowOutcome.Row(CsvFormat.Record(rowOf(decoded.Value!)));
+            : RowOutcome.Row(identityOf(decoded.Value!), CsvFormat.Record(rowOf(decoded.Value!)));
     }
 }
 
 internal static class ResultTopics
 {
     public static IResultTopic EnrichedReadings(string topic, AvroMessageDecoder<EnrichedReading> decoder) =>
-        new ResultTopic<EnrichedReading>(topic, ResultRows.EnrichedReadingHeader, decoder, ResultValidation.ProblemOf, ResultRows.Row);
+        new ResultTopic<EnrichedReading>(topic, ResultRows.EnrichedReadingHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Row);
 
     public static IResultTopic JobEnergy(string topic, AvroMessageDecoder<JobEnergy> decoder) =>
-        new ResultTopic<JobEnergy>(topic, ResultRows.JobEnergyHeader, decoder, ResultValidation.ProblemOf, ResultRows.Row);
+        new ResultTopic<JobEnergy>(topic, ResultRows.JobEnergyHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Row);
 }

@@ -48,7 +48,7 @@ internal static class SinkExtensions
         });
         builder.Services.AddSingleton(services => new AssignedPartitions(
             services.GetRequiredService<IReadOnlyDictionary<string, IResultTopic>>(), options.OutputDirectory,
-            new FileRotation(options.MaxFileBytes, options.MaxFileAge), services.GetRequiredService<TimeProvider>(),
+            new FileRotation(options.MaxFileBytes, options.MaxFileAge), options.DuplicateWindow, services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<AssignedPartitions>>()));
         builder.Services.AddHostedService<SinkWorker>();
     }

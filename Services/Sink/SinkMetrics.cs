@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 
 namespace HpcAspire.Sink;
 
-/// <summary>Rows written per topic, as a metric and as the progress line logged every 10 s.</summary>
+/// <summary>Rows written per topic, duplicates skipped and dead letters, as metrics and as the progress line logged every 10 s.</summary>
 internal sealed class SinkMetrics
 {
     public const string MeterName = "HpcAspire.Sink";
@@ -13,17 +13,21 @@ internal sealed class SinkMetrics
 
     private readonly Counter<long> rowsWritten;
     private readonly Counter<long> consumeErrors;
+    private readonly Counter<long> duplicatesSkipped;
     private readonly ConcurrentDictionary<string, long> rows = new();
     private readonly Dictionary<string, long> rowsAtLastLog = [];
     private readonly Stopwatch sinceLastLog = Stopwatch.StartNew();
     private readonly ILogger<SinkMetrics> logger;
     private long deadLettered;
+    private long duplicates;
 
     public SinkMetrics(IMeterFactory meterFactory, ILogger<SinkMetrics> logger)
     {
         this.logger = logger;
         var meter = meterFactory.Create(MeterName);
         rowsWritten = meter.CreateCounter<long>("hpcaspire.sink.rows_written", "{row}", "CSV rows written (checkpointed or not yet).");
+        duplicatesSkipped = meter.CreateCounter<long>("hpcaspire.sink.duplicates_skipped", "{message}",
+            "Results already written that arrived again (a processor's replay, an aborted transaction's output) and were not written twice.");
         consumeErrors = meter.CreateCounter<long>("hpcaspire.sink.consume_errors", "{error}", "Errors of the consumer that did not stop it.");
     }
 
@@ -31,6 +35,12 @@ internal sealed class SinkMetrics
     {
         rowsWritten.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", topic));
         rows.AddOrUpdate(topic, 1, (_, n) => n + 1);
+    }
+
+    public void DuplicateSkipped(string topic)
+    {
+        duplicatesSkipped.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", topic));
+        Interlocked.Increment(ref duplicates);
     }
 
     public void DeadLettered() => Interlocked.Increment(ref deadLettered);
@@ -53,6 +63,7 @@ internal sealed class SinkMetrics
             logger.LogInformation("{Topic}: {Total} rows, {Rate:F0} rows/s", topic, total, (total - before) / seconds);
         }
 
-        logger.LogInformation("{DeadLettered} messages dead-lettered so far", Interlocked.Read(ref deadLettered));
+        logger.LogInformation("{DeadLettered} messages dead-lettered and {Duplicates} copies of written results skipped so far",
+            Interlocked.Read(ref deadLettered), Interlocked.Read(ref duplicates));
     }
 }

@@ -20,6 +20,12 @@ public sealed class SinkOptions
     /// <summary>…or after this long, whichever comes first.</summary>
     public TimeSpan BatchInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long, in data time, a node's or job's last written result is remembered to recognise a
+    /// copy of it (the processor's replay after a restart, an aborted transaction's output).
+    /// </summary>
+    public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromHours(1);
+
     public string EnrichedReadingsTopic { get; set; } = "enriched-readings";
 
     public string JobEnergyTopic { get; set; } = "job-energy";
@@ -36,6 +42,11 @@ public sealed class SinkOptions
         if (MaxFileAge <= TimeSpan.Zero)
         {
             throw new ArgumentException($"Sink:MaxFileAge is {MaxFileAge}; set it to a positive duration such as 01:00:00.");
+        }
+
+        if (DuplicateWindow <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Sink:DuplicateWindow is {DuplicateWindow}; set it to a positive duration such as 01:00:00.");
         }
 
         if (BatchSize <= 0 || BatchInterval <= TimeSpan.Zero)

@@ -93,8 +93,15 @@ internal sealed class SinkWorker(
             var outcome = topics[message.Topic].ToRowAsync(message).GetAwaiter().GetResult();
             if (outcome.Record is { } record)
             {
-                files.Append(message.Offset.Value, record);
-                metrics.RowWritten(message.Topic);
+                if (files.Append(message.Offset.Value, outcome.Result, record))
+                {
+                    metrics.RowWritten(message.Topic);
+                }
+                else
+                {
+                    metrics.DuplicateSkipped(message.Topic);
+                }
+
                 return true;
             }
 

@@ -9,6 +9,8 @@ public sealed class PartitionCsvFilesTests : IDisposable
     private static readonly string[] Header = ["offset", "text"];
     private static readonly string HeaderLine = CsvFormat.Record(Header);
     private static readonly FileRotation Large = new(1L << 30, TimeSpan.FromHours(1));
+    private static readonly TimeSpan DuplicateWindow = TimeSpan.FromMinutes(10);
+    private static readonly DateTime DataStart = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     private readonly string directory = Directory.CreateTempSubdirectory("hpcaspire-sink-files-").FullName;
     private readonly ManualClock clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -17,7 +19,10 @@ public sealed class PartitionCsvFilesTests : IDisposable
 
     private static string Row(long offset) => CsvFormat.Record([offset.ToString(System.Globalization.CultureInfo.InvariantCulture), $"row {offset}"]);
 
-    private PartitionCsvFiles Open(FileRotation? rotation = null) => PartitionCsvFiles.Open(directory, Header, rotation ?? Large, clock);
+    // One node's readings, a second apart: offset and data time move together unless a test says otherwise.
+    private static ResultIdentity Id(long offset, string key = "node-000") => new(key, DataStart.AddSeconds(offset));
+
+    private PartitionCsvFiles Open(FileRotation? rotation = null) => PartitionCsvFiles.Open(directory, Header, rotation ?? Large, DuplicateWindow, clock);
 
     private List<string> AllLines() => PartitionCsvFiles.DataFiles(directory)
         .SelectMany(f => File.ReadAllText(f).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1)).ToList();
@@ -27,7 +32,7 @@ public sealed class PartitionCsvFilesTests : IDisposable
     {
         using (var files = Open())
         {
-            files.Append(0, CsvFormat.Record(["a,b", "say \"hi\"", "two\r\nlines"]));
+            files.Append(0, Id(0), CsvFormat.Record(["a,b", "say \"hi\"", "two\r\nlines"]));
             files.Checkpoint();
         }
 
@@ -45,7 +50,7 @@ public sealed class PartitionCsvFilesTests : IDisposable
         {
             for (var offset = 100; offset < 107; offset++)
             {
-                files.Append(offset, Row(offset));
+                files.Append(offset, Id(offset), Row(offset));
             }
 
             files.Checkpoint();
@@ -63,11 +68,11 @@ public sealed class PartitionCsvFilesTests : IDisposable
     {
         using (var files = Open(new FileRotation(1L << 30, TimeSpan.FromMinutes(10))))
         {
-            files.Append(0, Row(0));
+            files.Append(0, Id(0), Row(0));
             clock.Advance(TimeSpan.FromMinutes(9));
-            files.Append(1, Row(1));
+            files.Append(1, Id(1), Row(1));
             clock.Advance(TimeSpan.FromMinutes(1));
-            files.Append(2, Row(2));
+            files.Append(2, Id(2), Row(2));
             files.Checkpoint();
         }
 
@@ -81,14 +86,14 @@ public sealed class PartitionCsvFilesTests : IDisposable
     {
         using (var files = Open(new FileRotation(1L << 30, TimeSpan.FromMinutes(10))))
         {
-            files.Append(0, Row(0));
+            files.Append(0, Id(0), Row(0));
             files.Checkpoint();
         }
 
         clock.Advance(TimeSpan.FromMinutes(15));
         using (var files = Open(new FileRotation(1L << 30, TimeSpan.FromMinutes(10))))
         {
-            files.Append(1, Row(1));
+            files.Append(1, Id(1), Row(1));
             files.Checkpoint();
         }
 
@@ -103,13 +108,13 @@ public sealed class PartitionCsvFilesTests : IDisposable
         {
             for (var offset = 10; offset < 16; offset++)
             {
-                files.Append(offset, Row(offset));
+                files.Append(offset, Id(offset), Row(offset));
             }
 
             Assert.Equal(16, files.Checkpoint()!.NextOffset);
             for (var offset = 16; offset < 22; offset++) // rows never checkpointed, some past a rotation
             {
-                files.Append(offset, Row(offset));
+                files.Append(offset, Id(offset), Row(offset));
             }
         } // disposed without a checkpoint, like a killed process
 
@@ -126,7 +131,7 @@ public sealed class PartitionCsvFilesTests : IDisposable
             // Kafka may redeliver from an older commit: what the checkpoint covers is not written twice.
             for (var offset = 12; offset < 25; offset++)
             {
-                files.Append(offset, Row(offset));
+                files.Append(offset, Id(offset), Row(offset));
             }
 
             files.Checkpoint();
@@ -141,7 +146,7 @@ public sealed class PartitionCsvFilesTests : IDisposable
     {
         using (var files = Open())
         {
-            files.Append(0, Row(0));
+            files.Append(0, Id(0), Row(0));
         }
 
         using (var files = Open())
@@ -156,7 +161,7 @@ public sealed class PartitionCsvFilesTests : IDisposable
     {
         using (var files = Open())
         {
-            files.Append(0, Row(0));
+            files.Append(0, Id(0), Row(0));
             files.Skip(1);
             Assert.Equal(2, files.Checkpoint()!.NextOffset);
         }
@@ -164,5 +169,45 @@ public sealed class PartitionCsvFilesTests : IDisposable
         using var reopened = Open();
         Assert.Equal(2, reopened.NextOffset);
         Assert.Equal([Row(0).TrimEnd()], AllLines());
+    }
+
+    [Fact]
+    public void A_result_written_before_and_arriving_again_at_a_later_offset_is_skipped_even_after_a_restart()
+    {
+        using (var files = Open())
+        {
+            Assert.True(files.Append(0, Id(0), Row(0)));
+            Assert.True(files.Append(1, Id(1), Row(1)));
+            Assert.True(files.Append(2, Id(0, "node-001"), Row(2)));
+
+            // A processor's replay: the same results again, after them in the partition.
+            Assert.False(files.Append(3, Id(0), Row(0)));
+            Assert.False(files.Append(4, Id(1), Row(1)));
+            Assert.Equal(5, files.Checkpoint()!.NextOffset);
+        }
+
+        using (var files = Open())
+        {
+            Assert.False(files.Append(5, Id(1), Row(1)));
+            Assert.False(files.Append(6, Id(0, "node-001"), Row(2)));
+            Assert.True(files.Append(7, Id(2), Row(7)));
+            Assert.Equal(8, files.Checkpoint()!.NextOffset);
+        }
+
+        Assert.Equal([Row(0).TrimEnd(), Row(1).TrimEnd(), Row(2).TrimEnd(), Row(7).TrimEnd()], AllLines());
+    }
+
+    [Fact]
+    public void A_key_quiet_for_longer_than_the_duplicate_window_is_forgotten_at_the_next_checkpoint()
+    {
+        using var files = Open();
+        files.Append(0, Id(0, "job-1"), Row(0));
+        files.Append(1, Id(1, "job-2"), Row(1));
+        var later = (long)DuplicateWindow.TotalSeconds + 1; // job-1 falls just outside the window, job-2 just inside
+        files.Append(2, Id(later, "job-3"), Row(2));
+
+        var written = files.Checkpoint()!.Written!;
+        Assert.Equal(["job-2", "job-3"], written.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(DataStart.AddSeconds(later), written["job-3"]);
     }
 }

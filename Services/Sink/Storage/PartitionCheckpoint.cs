@@ -5,9 +5,10 @@ namespace HpcAspire.Sink.Storage;
 /// <summary>
 /// What of a partition is durably on disk: the file being written, how many of its bytes are
 /// complete rows, and the offset of the first message not yet in any file. It is the source of truth
-/// on restart; Kafka's committed offset only follows it.
+/// on restart; Kafka's committed offset only follows it. <c>Written</c> is the latest result time per
+/// key in those rows, so copies of them arriving at later offsets are recognised.
 /// </summary>
-public sealed record PartitionCheckpoint(string? File, long Length, long NextOffset)
+public sealed record PartitionCheckpoint(string? File, long Length, long NextOffset, IReadOnlyDictionary<string, DateTime>? Written = null)
 {
     public const string FileName = "checkpoint.json";
 

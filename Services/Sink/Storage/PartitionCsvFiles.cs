@@ -9,7 +9,9 @@ namespace HpcAspire.Sink.Storage;
 /// and named by its first offset and creation time (<c>000000000123-20260101T000000Z.csv</c>), so the
 /// names sort in offset order. Rows are buffered; <see cref="Checkpoint"/> makes them durable and
 /// records how far they go. Opening a directory recovers it to its last checkpoint: rows written
-/// after it are cut off (the messages will be read again), so no row is ever there twice.
+/// after it are cut off (the messages will be read again), so no row is ever there twice. A result
+/// already written, come again at a later offset (a replayed or aborted transaction's copy), is
+/// skipped by its identity.
 /// </summary>
 public sealed class PartitionCsvFiles : IDisposable
 {
@@ -21,7 +23,9 @@ public sealed class PartitionCsvFiles : IDisposable
     private readonly byte[] header;
     private readonly FileRotation rotation;
     private readonly TimeProvider clock;
+    private readonly TimeSpan duplicateWindow;
 
+    private WrittenResults written;
     private FileStream? current;
     private string? currentName;
     private DateTimeOffset currentCreated;
@@ -29,12 +33,14 @@ public sealed class PartitionCsvFiles : IDisposable
     private long? nextOffset;
     private bool dirty;
 
-    private PartitionCsvFiles(string directory, IEnumerable<string> header, FileRotation rotation, TimeProvider clock)
+    private PartitionCsvFiles(string directory, IEnumerable<string> header, FileRotation rotation, TimeSpan duplicateWindow, TimeProvider clock)
     {
         this.directory = directory;
         this.header = Encoding.UTF8.GetBytes(CsvFormat.Record(header));
         this.rotation = rotation;
         this.clock = clock;
+        this.duplicateWindow = duplicateWindow;
+        written = new WrittenResults(duplicateWindow);
     }
 
     /// <summary>Offset of the next message this partition expects; null before its first checkpoint (start where Kafka says).</summary>
@@ -45,11 +51,14 @@ public sealed class PartitionCsvFiles : IDisposable
 
     public string Directory => directory;
 
-    /// <summary>Opens a partition's directory, cutting it back to its last checkpoint.</summary>
-    public static PartitionCsvFiles Open(string directory, IEnumerable<string> header, FileRotation rotation, TimeProvider clock)
+    /// <summary>
+    /// Opens a partition's directory, cutting it back to its last checkpoint. Results are recognised
+    /// as copies for <paramref name="duplicateWindow"/> of data time after their key was last written.
+    /// </summary>
+    public static PartitionCsvFiles Open(string directory, IEnumerable<string> header, FileRotation rotation, TimeSpan duplicateWindow, TimeProvider clock)
     {
         DurableFileSystem.CreateDirectory(directory);
-        var files = new PartitionCsvFiles(directory, header, rotation, clock);
+        var files = new PartitionCsvFiles(directory, header, rotation, duplicateWindow, clock);
         files.Recover(PartitionCheckpoint.Read(directory));
         return files;
     }
@@ -57,11 +66,20 @@ public sealed class PartitionCsvFiles : IDisposable
     /// <summary>False when the message at <paramref name="offset"/> is already behind the checkpointed or written position.</summary>
     public bool Expects(long offset) => nextOffset is not { } next || offset >= next;
 
-    /// <summary>Writes the record of the message at <paramref name="offset"/>; a message already written is ignored (returns false).</summary>
-    public bool Append(long offset, string record)
+    /// <summary>
+    /// Writes the record of the message at <paramref name="offset"/>. A message already written, or a
+    /// result already held under another offset, is not (returns false); the latter is moved past.
+    /// </summary>
+    public bool Append(long offset, ResultIdentity result, string record)
     {
         if (!Expects(offset))
         {
+            return false;
+        }
+
+        if (!written.Add(result))
+        {
+            Skip(offset);
             return false;
         }
 
@@ -103,7 +121,7 @@ public sealed class PartitionCsvFiles : IDisposable
         }
 
         current?.Flush(flushToDisk: true);
-        var checkpoint = new PartitionCheckpoint(currentName, currentLength, next);
+        var checkpoint = new PartitionCheckpoint(currentName, currentLength, next, written.Snapshot());
         checkpoint.Write(directory);
         dirty = false;
         return checkpoint;
@@ -132,6 +150,7 @@ public sealed class PartitionCsvFiles : IDisposable
         }
 
         nextOffset = checkpoint?.NextOffset;
+        written = new WrittenResults(duplicateWindow, checkpoint?.Written);
         if (checkpoint?.File is { } name && File.Exists(Path.Combine(directory, name)))
         {
             current = new FileStream(Path.Combine(directory, name), FileMode.Open, FileAccess.Write, FileShare.Read, BufferSize);
