@@ -36,6 +36,34 @@ internal static class AppHostFactory
 
         return app;
     }
+
+    /// <summary>
+    /// Starts the AppHost in embedded mode with the Aspire dashboard beside it, and waits until the named resources
+    /// are healthy. The testing builder gives the dashboard dynamic loopback ports and a browser token of its own, and
+    /// points every service's OTLP exporter at it; <c>GetDashboardUrlAsync</c> returns the login URL with the token.
+    /// </summary>
+    public static async Task<DistributedApplication> StartEmbeddedWithDashboardAsync(string[] waitFor, params string[] settings)
+    {
+        string[] args =
+        [
+            "Infrastructure:Mode=Embedded",
+            $"Infrastructure:DataDirectory={TestDirectories.Create("apphost")}",
+            .. settings,
+        ];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HpcAspire_AppHost>(
+            new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, args);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = await builder.BuildAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await app.StartAsync(timeout.Token);
+        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+        foreach (var resource in waitFor)
+        {
+            await notifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+
+        return app;
+    }
 }
 
 internal static class TestDirectories

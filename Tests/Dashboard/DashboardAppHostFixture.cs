@@ -1,0 +1,35 @@
+using HpcAspire.Tests.Support;
+
+namespace HpcAspire.Tests.Dashboard;
+
+/// <summary>The embedded-mode AppHost with its dashboard, and a headless browser logged in to that dashboard.</summary>
+public sealed class DashboardAppHostFixture : IAsyncLifetime
+{
+    public static readonly string[] ApplicationServices = ["node-reading-generator", "job-event-generator", "processor", "sink"];
+
+    internal DistributedApplication App { get; private set; } = null!;
+
+    internal DashboardBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        // A few readings a second: enough traces to find, few enough to read.
+        App = await AppHostFactory.StartEmbeddedWithDashboardAsync(ApplicationServices, "Generator:TicksPerSecond=2", "Cluster:NodeCount=4");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var loginUrl = await App.GetDashboardUrlAsync(timeout.Token);
+        Browser = await DashboardBrowser.LogInAsync(loginUrl);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+    }
+}
