@@ -37,6 +37,7 @@ foreach (var (name, stream) in new[] { ("node-reading-generator", "NodeReadings"
         .WithHttpEndpoint()
         .WithHttpHealthCheck("/health")
         .WithClusterSimulation(stream)
+        .WithTraceSampling()
         .WithReference(kafka).WaitFor(kafka)
         .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
 }
@@ -49,6 +50,7 @@ foreach (var instance in Enumerable.Range(0, infrastructure.ProcessorInstances))
         .WithHttpHealthCheck("/health")
         .WithConfigurationSections("Cluster", "Processor")
         .WithEnvironment("Processor__InstanceId", instance.ToString())
+        .WithTraceSampling()
         .WithEmbeddedKafkaTuning(infrastructure)
         .WithReference(kafka).WaitFor(kafka)
         .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
@@ -67,6 +69,7 @@ builder.AddProject<Projects.HpcAspire_Sink>("sink", launchProfileName: null)
         }
     })
     .WithEmbeddedKafkaTuning(infrastructure)
+    .WithTraceSampling()
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
 

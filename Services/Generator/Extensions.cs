@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Simulation;
 using HpcAspire.Generator;
+using HpcAspire.Messaging;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -37,14 +38,14 @@ internal static class Extensions
             builder.AddKafkaAvroProducer<NodeReading>(KafkaConnectionName);
             builder.Services.AddSingleton<ITickPublisher>(services => new KafkaNodeReadingPublisher(new KafkaPublisher<NodeReading>(
                 services.GetRequiredService<IProducer<string, NodeReading>>(), generator.TopicOrDefault,
-                services.GetRequiredService<ILogger<KafkaNodeReadingPublisher>>())));
+                services.GetRequiredService<PipelineStages>(), services.GetRequiredService<ILogger<KafkaNodeReadingPublisher>>())));
         }
         else
         {
             builder.AddKafkaAvroProducer<JobEvent>(KafkaConnectionName);
             builder.Services.AddSingleton<ITickPublisher>(services => new KafkaJobEventPublisher(new KafkaPublisher<JobEvent>(
                 services.GetRequiredService<IProducer<string, JobEvent>>(), generator.TopicOrDefault,
-                services.GetRequiredService<ILogger<KafkaJobEventPublisher>>())));
+                services.GetRequiredService<PipelineStages>(), services.GetRequiredService<ILogger<KafkaJobEventPublisher>>())));
         }
 
         builder.Services.AddHostedService<GeneratorWorker>();

@@ -1,23 +1,39 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Simulation;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 
 namespace HpcAspire.Generator;
 
 /// <summary>
 /// Hands messages to a long-lived producer with a delivery handler: many in flight, none awaited
-/// one at a time. A full local queue is waited out, not dropped.
+/// one at a time. A full local queue is waited out, not dropped. Each message starts its own trace:
+/// a send span from hand-over to the broker's ack, its context in the message's headers.
 /// </summary>
-internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer, string topic, ILogger logger)
+internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer, string topic, PipelineStages stages, ILogger logger)
 {
     private long _failed;
     private int? _partitions;
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public void Send(string key, TValue value) =>
-        Send(new TopicPartition(topic, Partition.Any), new Message<string, TValue> { Key = key, Value = value });
+    public void Send(string key, TValue value)
+    {
+        var message = new Message<string, TValue> { Key = key, Value = value };
+        var startedAt = PipelineStages.Now();
+        var activity = KafkaTracing.StartSend(topic, message);
+        Send(new TopicPartition(topic, Partition.Any), message, report =>
+        {
+            KafkaTracing.Delivered(activity, report.TopicPartitionOffset, report.Error);
+            stages.Record(PipelineStages.Send, topic, startedAt);
+            OnDelivered(report);
+        });
+
+        // The span lives on until the delivery report; this thread goes back to no trace.
+        Activity.Current = null;
+    }
 
     /// <summary>A scheduler clock control record to every partition of the topic (see <see cref="SchedulerClock"/>).</summary>
     public void SendClock(DateTime time)
@@ -25,17 +41,17 @@ internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer,
         _partitions ??= PartitionCount();
         for (var partition = 0; partition < _partitions; partition++)
         {
-            Send(new TopicPartition(topic, partition), new Message<string, TValue> { Key = null!, Value = default!, Headers = SchedulerClock.Stamp(time) });
+            Send(new TopicPartition(topic, partition), new Message<string, TValue> { Key = null!, Value = default!, Headers = SchedulerClock.Stamp(time) }, OnDelivered);
         }
     }
 
-    private void Send(TopicPartition destination, Message<string, TValue> message)
+    private void Send(TopicPartition destination, Message<string, TValue> message, Action<DeliveryReport<string, TValue>> onDelivered)
     {
         while (true)
         {
             try
             {
-                producer.Produce(destination, message, OnDelivered);
+                producer.Produce(destination, message, onDelivered);
                 return;
             }
             catch (ProduceException<string, TValue> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Confluent.Kafka.SyncOverAsync;
 using Confluent.SchemaRegistry;
 using Confluent.SchemaRegistry.Serdes;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -47,7 +49,9 @@ public static class KafkaHostingExtensions
             var telemetry = services.GetRequiredService<KafkaTelemetry>();
             var logger = telemetry.LoggerFor("Producer");
             return new ProducerBuilder<string, TValue>(config)
-                .SetValueSerializer(new AvroSerializer<TValue>(services.GetRequiredService<ISchemaRegistryClient>()).AsSyncOverAsync())
+                .SetValueSerializer(new TracedSerializer<TValue>(
+                    new AvroSerializer<TValue>(services.GetRequiredService<ISchemaRegistryClient>()).AsSyncOverAsync(),
+                    services.GetRequiredService<PipelineStages>()))
                 .SetStatisticsHandler((_, json) => telemetry.Record(json))
                 .SetLogHandler((_, message) => telemetry.Log(logger, message))
                 .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka producer error {Code}: {Reason}", error.Code, error.Reason))
@@ -101,9 +105,19 @@ public static class KafkaHostingExtensions
     /// </summary>
     public static IHostApplicationBuilder AddKafkaClientTelemetry(this IHostApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton<KafkaTelemetry>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(KafkaTelemetry.MeterName));
+        builder.AddKafkaInstrumentation();
         return builder;
+    }
+
+    /// <summary>The integration's own meters and activity source, and the pipeline's stage timings.</summary>
+    private static void AddKafkaInstrumentation(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton<KafkaTelemetry>();
+        builder.Services.TryAddSingleton<PipelineStages>();
+        builder.Services.TryAddSingleton<KafkaTracing>();
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddMeter(KafkaTelemetry.MeterName, PipelineStages.MeterName))
+            .WithTracing(tracing => tracing.AddSource(KafkaTracing.ActivitySourceName));
     }
 
     private static KafkaClientSettings AddKafkaCommon(this IHostApplicationBuilder builder, string connectionName)
@@ -120,10 +134,9 @@ public static class KafkaHostingExtensions
             settings.SchemaRegistryUrl = registry;
         }
 
-        builder.Services.TryAddSingleton<KafkaTelemetry>();
+        builder.AddKafkaInstrumentation();
         builder.Services.TryAddSingleton<ISchemaRegistryClient>(_ =>
             new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = settings.RequireSchemaRegistryUrl() }));
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(KafkaTelemetry.MeterName));
         return settings;
     }
 }

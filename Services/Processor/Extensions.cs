@@ -32,7 +32,9 @@ internal static class Extensions
         builder.Services.AddSingleton<ProcessorMetrics>();
         builder.AddKafkaClientTelemetry();
         builder.Services.AddHostedService<ProcessorWorker>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ProcessorMetrics.MeterName));
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddMeter(ProcessorMetrics.MeterName))
+            .WithTracing(tracing => tracing.AddSource(ProcessingSession.ActivitySourceName));
     }
 }
 

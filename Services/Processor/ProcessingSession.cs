@@ -6,6 +6,7 @@ using Confluent.SchemaRegistry;
 using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 
 namespace HpcAspire.Processor;
@@ -24,11 +25,14 @@ namespace HpcAspire.Processor;
 /// </remarks>
 internal sealed partial class ProcessingSession : IDisposable
 {
+    public const string ActivitySourceName = "HpcAspire.Processor";
     private const int FullSnapshotEveryTransactions = 50;
     internal static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(30);
+    private static readonly ActivitySource Activities = new(ActivitySourceName);
 
     private readonly ProcessorOptions _options;
     private readonly KafkaTelemetry _telemetry;
+    private readonly KafkaTracing _tracing;
     private readonly ProcessorMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ConsumerConfig _consumerConfig;
@@ -51,13 +55,19 @@ internal sealed partial class ProcessingSession : IDisposable
     private readonly Dictionary<int, JobEnergyAssembler> _assemblers = [];
     private readonly Dictionary<TopicPartition, long> _nextOffset = [];
     private readonly HashSet<int> _dirtyReadings = [];
+    // Traced messages whose results are sent later: a reading's enriched record continues the reading's
+    // trace; a job's energy record links to the traces of the shares it sums. Empty when nothing is sampled.
+    private readonly Dictionary<(string Node, DateTime At), ActivityContext> _readingTraces = [];
+    private readonly Dictionary<string, List<ActivityLink>> _shareTraces = new(StringComparer.Ordinal);
     private bool _failed;
     private bool _paused;
     private long _transactions;
 
-    public ProcessingSession(ProcessorSettings settings, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory, KafkaTelemetry telemetry, ILogger logger)
+    public ProcessingSession(ProcessorSettings settings, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory,
+        KafkaTelemetry telemetry, KafkaTracing tracing, ILogger logger)
     {
         _telemetry = telemetry;
+        _tracing = tracing;
         _options = settings.Options;
         _metrics = metrics;
         _logger = logger;
@@ -94,13 +104,14 @@ internal sealed partial class ProcessingSession : IDisposable
             ClientId = $"processor-{_options.InstanceId}",
         })).SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
 
-        _transaction = new ProcessorTransaction(_producer, _group, new DeadLetterPublisher(_producer, "processor", meterFactory, _options.DeadLetterTopic), _logger);
+        _transaction = new ProcessorTransaction(_producer, _group, new DeadLetterPublisher(_producer, "processor", meterFactory, _options.DeadLetterTopic),
+            tracing.Stages, _logger);
         _readingDecoder = new AvroMessageDecoder<NodeReading>(registry);
         var jobEventDecoder = new AvroMessageDecoder<JobEvent>(registry);
         _partDecoder = new AvroMessageDecoder<JobEnergyPart>(registry);
-        _enrichedSerializer = new AvroSerializer<EnrichedReading>(registry).AsSyncOverAsync();
-        _partSerializer = new AvroSerializer<JobEnergyPart>(registry).AsSyncOverAsync();
-        _energySerializer = new AvroSerializer<JobEnergy>(registry).AsSyncOverAsync();
+        _enrichedSerializer = tracing.Traced(new AvroSerializer<EnrichedReading>(registry).AsSyncOverAsync());
+        _partSerializer = tracing.Traced(new AvroSerializer<JobEnergyPart>(registry).AsSyncOverAsync());
+        _energySerializer = tracing.Traced(new AvroSerializer<JobEnergy>(registry).AsSyncOverAsync());
 
         using (var admin = new DependentAdminClientBuilder(_producer.Handle).Build())
         {
@@ -175,36 +186,78 @@ internal sealed partial class ProcessingSession : IDisposable
         _transaction.EnsureOpen();
         _nextOffset[result.TopicPartition] = result.Offset.Value + 1;
         var partition = result.Partition.Value;
+        var startedAt = PipelineStages.Now();
+        using var activity = _tracing.StartProcess(result, ProcessorOptions.GroupId);
         if (result.Topic == _options.ReadingsTopic)
         {
             _dirtyReadings.Add(partition);
-            var decoded = _readingDecoder.DecodeAsync(result.Topic, result.Message.Value, result.Message.Headers).GetAwaiter().GetResult();
+            var decoded = _tracing.Decode(_readingDecoder, result);
             if (!decoded.IsDecoded)
             {
                 _transaction.DeadLetter(result, decoded.Failure!.Value.ToString(), decoded.Error!);
+                activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
             }
-            else if (_join.AddReading(decoded.Value!) is { } problem)
+            else if (Join(decoded.Value!, result.Topic) is { } problem)
             {
                 _transaction.DeadLetter(result, "InvalidReading", problem);
+                activity?.SetStatus(ActivityStatusCode.Error, "InvalidReading");
             }
             else
             {
                 _nodePartition[decoded.Value!.NodeId] = partition;
+                if (activity is { Recorded: true })
+                {
+                    _readingTraces[(decoded.Value.NodeId, decoded.Value.Timestamp)] = activity.Context;
+                }
             }
         }
         else
         {
-            var decoded = _partDecoder.DecodeAsync(result.Topic, result.Message.Value, result.Message.Headers).GetAwaiter().GetResult();
+            var decoded = _tracing.Decode(_partDecoder, result);
             if (!decoded.IsDecoded)
             {
                 _transaction.DeadLetter(result, decoded.Failure!.Value.ToString(), decoded.Error!);
+                activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
             }
-            else if (_assemblers[partition].Add(decoded.Value!) is { } energy)
+            else
             {
-                _transaction.Produce(_options.JobEnergyTopic, null, energy.JobId, _energySerializer.Serialize(energy, Context(_options.JobEnergyTopic)));
-                _metrics.JobEnergies.Add(1);
+                var share = decoded.Value!;
+                if (activity is { Recorded: true })
+                {
+                    (_shareTraces.TryGetValue(share.JobId, out var links) ? links : _shareTraces[share.JobId] = []).Add(new ActivityLink(activity.Context));
+                }
+
+                if (_assemblers[partition].Add(share) is { } energy)
+                {
+                    _shareTraces.Remove(energy.JobId, out var shares);
+                    Send(_options.JobEnergyTopic, energy.JobId, energy, _energySerializer, default, shares);
+                    _metrics.JobEnergies.Add(1);
+                }
             }
         }
+
+        _tracing.Stages.Record(PipelineStages.Process, result.Topic, startedAt);
+    }
+
+    private string? Join(NodeReading reading, string topic)
+    {
+        var startedAt = PipelineStages.Now();
+        using var activity = Activities.StartActivity(PipelineStages.Join);
+        var problem = _join.AddReading(reading);
+        _tracing.Stages.Record(PipelineStages.Join, topic, startedAt);
+        return problem;
+    }
+
+    /// <summary>Sends a result in the open transaction, in a send span that continues <paramref name="parent"/>'s trace.</summary>
+    private void Send<T>(string topic, string key, T value, ISerializer<T> serializer, ActivityContext parent, IEnumerable<ActivityLink>? links = null)
+    {
+        var startedAt = PipelineStages.Now();
+        var previous = Activity.Current;
+        var message = new Message<string?, byte[]> { Key = key };
+        var send = KafkaTracing.StartSend(topic, message, parent, links);
+        message.Value = serializer.Serialize(value, Context(topic));
+        _transaction.Produce(topic, message, send, startedAt);
+        Activity.Current = previous; // the send span ends at delivery, not here
     }
 
     private void DrainJoin()
@@ -225,15 +278,20 @@ internal sealed partial class ProcessingSession : IDisposable
         {
             var node = enriched.Reading.NodeId;
             _dirtyReadings.Add(_nodePartition[node]);
-            _transaction.Produce(_options.EnrichedReadingsTopic, null, node, _enrichedSerializer.Serialize(enriched, Context(_options.EnrichedReadingsTopic)));
+            _readingTraces.Remove((node, enriched.Reading.Timestamp), out var reading);
+            Send(_options.EnrichedReadingsTopic, node, enriched, _enrichedSerializer, reading);
         }
 
         foreach (var part in output.EnergyParts)
         {
-            _transaction.Produce(_options.EnergyPartsTopic, null, part.JobId, _partSerializer.Serialize(part, Context(_options.EnergyPartsTopic)));
+            Send(_options.EnergyPartsTopic, part.JobId, part, _partSerializer, default);
         }
 
         _metrics.Enriched.Add(output.Readings.Count);
+        if (_readingTraces.Count > 4 * _options.MaxWaitingReadings)
+        {
+            _readingTraces.Clear(); // readings of partitions gone to another instance never drain here
+        }
     }
 
     private void Backpressure()

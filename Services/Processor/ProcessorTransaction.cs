@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Confluent.Kafka;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 
 namespace HpcAspire.Processor;
@@ -8,7 +10,7 @@ namespace HpcAspire.Processor;
 /// and dead-letters, and then the group's offsets, commit together or are aborted together.
 /// </summary>
 internal sealed class ProcessorTransaction(
-    IProducer<string?, byte[]> producer, IConsumer<string?, byte[]> group, DeadLetterPublisher deadLetters, ILogger logger)
+    IProducer<string?, byte[]> producer, IConsumer<string?, byte[]> group, DeadLetterPublisher deadLetters, PipelineStages stages, ILogger logger)
 {
     private Error? _deliveryError;
 
@@ -24,20 +26,31 @@ internal sealed class ProcessorTransaction(
         }
     }
 
-    public void Produce(string topic, int? partition, string key, byte[] value)
+    public void Produce(string topic, int? partition, string key, byte[] value) =>
+        Produce(topic, partition, new Message<string?, byte[]> { Key = key, Value = value }, OnDelivered);
+
+    /// <summary>Produces a message whose send span (started by the caller, its context in the headers) ends at delivery.</summary>
+    public void Produce(string topic, Message<string?, byte[]> message, Activity? send, long startedAt) =>
+        Produce(topic, null, message, report =>
+        {
+            KafkaTracing.Delivered(send, report.TopicPartitionOffset, report.Error);
+            stages.Record(PipelineStages.Send, topic, startedAt);
+            OnDelivered(report);
+        });
+
+    private void Produce(string topic, int? partition, Message<string?, byte[]> message, Action<DeliveryReport<string?, byte[]>> onDelivered)
     {
-        var message = new Message<string?, byte[]> { Key = key, Value = value };
         while (true)
         {
             try
             {
                 if (partition is { } p)
                 {
-                    producer.Produce(new TopicPartition(topic, p), message, OnDelivered);
+                    producer.Produce(new TopicPartition(topic, p), message, onDelivered);
                 }
                 else
                 {
-                    producer.Produce(topic, message, OnDelivered);
+                    producer.Produce(topic, message, onDelivered);
                 }
 
                 return;

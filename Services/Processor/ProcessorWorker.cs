@@ -12,7 +12,7 @@ namespace HpcAspire.Processor;
 /// </summary>
 internal sealed class ProcessorWorker(
     ProcessorSettings settings, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory,
-    KafkaTelemetry telemetry, ILoggerFactory loggerFactory, ILogger<ProcessorWorker> logger) : BackgroundService
+    KafkaTelemetry telemetry, KafkaTracing tracing, ILoggerFactory loggerFactory, ILogger<ProcessorWorker> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -23,7 +23,7 @@ internal sealed class ProcessorWorker(
         {
             try
             {
-                using var session = new ProcessingSession(settings, registry, metrics, meterFactory, telemetry, loggerFactory.CreateLogger<ProcessingSession>());
+                using var session = new ProcessingSession(settings, registry, metrics, meterFactory, telemetry, tracing, loggerFactory.CreateLogger<ProcessingSession>());
                 session.Run(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

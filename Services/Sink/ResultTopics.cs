@@ -22,20 +22,20 @@ internal interface IResultTopic
 
     IReadOnlyList<string> Header { get; }
 
-    Task<RowOutcome> ToRowAsync(ConsumeResult<string?, byte[]> message);
+    RowOutcome ToRow(ConsumeResult<string?, byte[]> message);
 }
 
 /// <summary>The only place where Kafka messages meet result records: decode, validate, format.</summary>
 internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header, AvroMessageDecoder<T> decoder,
-    Func<T, string?> problemOf, Func<T, ResultIdentity> identityOf, Func<T, string?[]> rowOf) : IResultTopic
+    Func<T, string?> problemOf, Func<T, ResultIdentity> identityOf, Func<T, string?[]> rowOf, KafkaTracing tracing) : IResultTopic
 {
     public string Topic => topic;
 
     public IReadOnlyList<string> Header => header;
 
-    public async Task<RowOutcome> ToRowAsync(ConsumeResult<string?, byte[]> message)
+    public RowOutcome ToRow(ConsumeResult<string?, byte[]> message)
     {
-        var decoded = await decoder.DecodeAsync(message.Topic, message.Message.Value, message.Message.Headers).ConfigureAwait(false);
+        var decoded = tracing.Decode(decoder, message);
         if (!decoded.IsDecoded)
         {
             return RowOutcome.Rejected(decoded.Failure!.Value.ToString(), decoded.Error!);
@@ -49,9 +49,9 @@ internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header,
 
 internal static class ResultTopics
 {
-    public static IResultTopic EnrichedReadings(string topic, AvroMessageDecoder<EnrichedReading> decoder) =>
-        new ResultTopic<EnrichedReading>(topic, ResultRows.EnrichedReadingHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Row);
+    public static IResultTopic EnrichedReadings(string topic, AvroMessageDecoder<EnrichedReading> decoder, KafkaTracing tracing) =>
+        new ResultTopic<EnrichedReading>(topic, ResultRows.EnrichedReadingHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Row, tracing);
 
-    public static IResultTopic JobEnergy(string topic, AvroMessageDecoder<JobEnergy> decoder) =>
-        new ResultTopic<JobEnergy>(topic, ResultRows.JobEnergyHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Row);
+    public static IResultTopic JobEnergy(string topic, AvroMessageDecoder<JobEnergy> decoder, KafkaTracing tracing) =>
+        new ResultTopic<JobEnergy>(topic, ResultRows.JobEnergyHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Row, tracing);
 }

@@ -3,6 +3,7 @@ using HpcAspire.Contracts;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Sink;
 using HpcAspire.Sink.Storage;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -23,7 +24,9 @@ internal static class SinkExtensions
 
         builder.Services.Configure<SinkOptions>(section);
         builder.Services.PostConfigure<SinkOptions>(o => o.OutputDirectory = options.OutputDirectory);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(SinkMetrics.MeterName));
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddMeter(SinkMetrics.MeterName))
+            .WithTracing(tracing => tracing.AddSource(SinkWorker.ActivitySourceName));
 
         builder.AddKafkaConsumer(KafkaConnectionName, options.ConsumerGroup, (services, consumer) =>
         {
@@ -40,10 +43,11 @@ internal static class SinkExtensions
         builder.Services.AddSingleton<IReadOnlyDictionary<string, IResultTopic>>(services =>
         {
             var registry = services.GetRequiredService<ISchemaRegistryClient>();
+            var tracing = services.GetRequiredService<KafkaTracing>();
             return new[]
             {
-                ResultTopics.EnrichedReadings(options.EnrichedReadingsTopic, new AvroMessageDecoder<EnrichedReading>(registry)),
-                ResultTopics.JobEnergy(options.JobEnergyTopic, new AvroMessageDecoder<JobEnergy>(registry)),
+                ResultTopics.EnrichedReadings(options.EnrichedReadingsTopic, new AvroMessageDecoder<EnrichedReading>(registry), tracing),
+                ResultTopics.JobEnergy(options.JobEnergyTopic, new AvroMessageDecoder<JobEnergy>(registry), tracing),
             }.ToDictionary(t => t.Topic);
         });
         builder.Services.AddSingleton(services => new AssignedPartitions(

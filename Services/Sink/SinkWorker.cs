@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
+using HpcAspire.Sink.Storage;
 using Microsoft.Extensions.Options;
 
 namespace HpcAspire.Sink;
@@ -12,10 +14,16 @@ namespace HpcAspire.Sink;
 /// </summary>
 internal sealed class SinkWorker(
     IConsumer<string?, byte[]> consumer, IReadOnlyDictionary<string, IResultTopic> topics, AssignedPartitions partitions,
-    DeadLetterPublisher deadLetters, SinkMetrics metrics, IOptions<SinkOptions> options,
+    DeadLetterPublisher deadLetters, SinkMetrics metrics, KafkaTracing tracing, IOptions<SinkOptions> options,
     IHostApplicationLifetime lifetime, ILogger<SinkWorker> logger) : BackgroundService
 {
+    public const string ActivitySourceName = "HpcAspire.Sink";
+
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly ActivitySource Activities = new(ActivitySourceName);
+
+    // Results written since the last checkpoint, by topic and own time: their end-to-end latency ends when it is durable.
+    private readonly List<(string Topic, DateTime At)> notYetDurable = [];
 
     // Consume blocks; a thread of its own keeps it off the thread pool.
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -44,7 +52,7 @@ internal sealed class SinkWorker(
 
                 if (pending >= settings.BatchSize || (sinceCheckpoint.Elapsed >= settings.BatchInterval))
                 {
-                    partitions.CheckpointAndCommit(consumer);
+                    Checkpoint();
                     pending = 0;
                     sinceCheckpoint.Restart();
                 }
@@ -52,7 +60,7 @@ internal sealed class SinkWorker(
                 metrics.LogProgressIfDue();
             }
 
-            partitions.CheckpointAndCommit(consumer);
+            Checkpoint();
             consumer.Close();
             logger.LogInformation("Stopped after a last checkpoint");
         }
@@ -63,6 +71,24 @@ internal sealed class SinkWorker(
             partitions.Abandon();
             lifetime.StopApplication();
         }
+    }
+
+    private void Checkpoint()
+    {
+        var startedAt = PipelineStages.Now();
+        using (Activities.StartActivity(PipelineStages.Checkpoint))
+        {
+            partitions.CheckpointAndCommit(consumer);
+        }
+
+        var durableAt = DateTime.UtcNow;
+        foreach (var (topic, at) in notYetDurable)
+        {
+            tracing.Stages.RecordEndToEnd(topic, at, durableAt);
+        }
+
+        notYetDurable.Clear();
+        tracing.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
     }
 
     private ConsumeResult<string?, byte[]>? Consume(TimeSpan wait)
@@ -88,14 +114,17 @@ internal sealed class SinkWorker(
             return false;
         }
 
+        var startedAt = PipelineStages.Now();
+        using var activity = tracing.StartProcess(message, options.Value.ConsumerGroup);
         try
         {
-            var outcome = topics[message.Topic].ToRowAsync(message).GetAwaiter().GetResult();
+            var outcome = topics[message.Topic].ToRow(message);
             if (outcome.Record is { } record)
             {
-                if (files.Append(message.Offset.Value, outcome.Result, record))
+                if (Write(files, message, outcome, record))
                 {
                     metrics.RowWritten(message.Topic);
+                    notYetDurable.Add((message.Topic, outcome.Result.At));
                 }
                 else
                 {
@@ -109,15 +138,31 @@ internal sealed class SinkWorker(
             deadLetters.Publish(message, outcome.RejectionReason!, outcome.Error!);
             metrics.DeadLettered();
             files.Skip(message.Offset.Value);
+            activity?.SetStatus(ActivityStatusCode.Error, outcome.RejectionReason);
             return true;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or KafkaException)
         {
             // The registry or the dead-letter topic is unreachable: the message is fine, so read it again later.
             logger.LogWarning("Cannot handle {Position} now ({Error}); retrying in {Delay}", message.TopicPartitionOffset, ex.Message, RetryDelay);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             consumer.Seek(message.TopicPartitionOffset);
             Thread.Sleep(RetryDelay);
             return false;
         }
+        finally
+        {
+            tracing.Stages.Record(PipelineStages.Process, message.Topic, startedAt);
+        }
+    }
+
+    private bool Write(PartitionCsvFiles files, ConsumeResult<string?, byte[]> message, RowOutcome outcome, string record)
+    {
+        var startedAt = PipelineStages.Now();
+        using var activity = Activities.StartActivity(PipelineStages.Write);
+        var written = files.Append(message.Offset.Value, outcome.Result, record);
+        activity?.SetTag("hpcaspire.sink.duplicate", !written);
+        tracing.Stages.Record(PipelineStages.Write, message.Topic, startedAt);
+        return written;
     }
 }

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+
+namespace HpcAspire.Messaging.Kafka;
+
+/// <summary>
+/// The Kafka integration's spans and stage timings: a Producer span per message sent, whose context
+/// travels in the message's headers, and a Consumer span per message processed, the child of that
+/// context. Registered by every <c>AddKafka…</c> call; services see only these two operations.
+/// </summary>
+public sealed class KafkaTracing(PipelineStages stages)
+{
+    public const string ActivitySourceName = "HpcAspire.Messaging.Kafka";
+
+    public static MessagingActivities Activities { get; } = new(ActivitySourceName, "kafka");
+
+    public PipelineStages Stages => stages;
+
+    /// <summary>
+    /// Starts the span of sending <paramref name="message"/> and writes its context into the message's
+    /// headers. The caller produces the message with the span current and stops it on delivery.
+    /// </summary>
+    public static Activity? StartSend<TKey, TValue>(string topic, Message<TKey, TValue> message, ActivityContext parent = default,
+        IEnumerable<ActivityLink>? links = null)
+    {
+        var activity = Activities.StartSend(topic, parent, links);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        if (activity.IsAllDataRequested && message.Key is string key)
+        {
+            activity.SetTag(MessagingAttributes.KafkaMessageKey, key);
+        }
+
+        message.Headers ??= [];
+        MessageTracing.Inject(activity, message.Headers, SetHeader);
+        return activity;
+    }
+
+    /// <summary>Ends a send span with what the broker said: partition and offset, or the error.</summary>
+    public static void Delivered(Activity? activity, TopicPartitionOffset position, Error error)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        if (error.IsError)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, error.Reason);
+            activity.SetTag("error.type", error.Code.ToString());
+        }
+        else if (activity.IsAllDataRequested)
+        {
+            activity.SetTag(MessagingAttributes.PartitionId, position.Partition.Value.ToString(CultureInfo.InvariantCulture));
+            activity.SetTag(MessagingAttributes.KafkaOffset, position.Offset.Value);
+        }
+
+        activity.Stop();
+    }
+
+    /// <summary>
+    /// Starts the span of processing a received message, the child of the context in its headers, and
+    /// records how long the message waited in Kafka.
+    /// </summary>
+    public Activity? StartProcess(ConsumeResult<string?, byte[]> result, string? consumerGroup)
+    {
+        if (result.Message.Timestamp.Type != TimestampType.NotAvailable)
+        {
+            stages.RecordBrokerWait(result.Topic, result.Message.Timestamp.UtcDateTime);
+        }
+
+        var parent = result.Message.Headers is { } headers ? MessageTracing.Extract(headers, GetHeader) : default;
+        var activity = Activities.StartProcess(result.Topic, parent, consumerGroup);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(MessagingAttributes.PartitionId, result.Partition.Value.ToString(CultureInfo.InvariantCulture));
+            activity.SetTag(MessagingAttributes.KafkaOffset, result.Offset.Value);
+            activity.SetTag(MessagingAttributes.BodySize, result.Message.Value?.Length ?? 0);
+            if (result.Message.Key is { } key)
+            {
+                activity.SetTag(MessagingAttributes.KafkaMessageKey, key);
+            }
+        }
+
+        return activity;
+    }
+
+    /// <summary>Decodes a received message as the <c>deserialize</c> stage of its processing.</summary>
+    public DecodedMessage<T> Decode<T>(AvroMessageDecoder<T> decoder, ConsumeResult<string?, byte[]> result)
+    {
+        var startedAt = PipelineStages.Now();
+        using (Activities.StartStage(PipelineStages.Deserialize))
+        {
+            var decoded = decoder.DecodeAsync(result.Topic, result.Message.Value, result.Message.Headers).GetAwaiter().GetResult();
+            stages.Record(PipelineStages.Deserialize, result.Topic, startedAt);
+            return decoded;
+        }
+    }
+
+    /// <summary>A serializer whose work shows as the <c>serialize</c> stage of the message being sent.</summary>
+    public ISerializer<T> Traced<T>(ISerializer<T> serializer) => new TracedSerializer<T>(serializer, stages);
+
+    /// <summary>The context a received message carries, to continue its trace later (e.g. when its result is sent).</summary>
+    public static ActivityContext ContextOf(Headers? headers) =>
+        headers is null ? default : MessageTracing.Extract(headers, GetHeader);
+
+    private static void SetHeader(Headers headers, string name, string value)
+    {
+        headers.Remove(name);
+        headers.Add(name, Encoding.UTF8.GetBytes(value));
+    }
+
+    private static IEnumerable<string>? GetHeader(Headers headers, string name) =>
+        headers.TryGetLastBytes(name, out var bytes) ? [Encoding.UTF8.GetString(bytes)] : null;
+}
