@@ -19,19 +19,4 @@ public class TraceDashboardTests(DashboardAppHostFixture fixture) : IClassFixtur
         var repositoryRoot = Path.GetDirectoryName(Projects.HpcAspire_AppHost.ProjectPath)!;
         await fixture.Browser.ScreenshotAsync(Path.Combine(repositoryRoot, "docs", "images", "reading-trace.png"));
     }
-
-    [Fact]
-    public async Task The_generators_schema_lookup_shows_as_one_trace_across_the_generator_and_the_registry()
-    {
-        string[] lookup = ["node-reading-generator", "schema-registry-service"];
-        var traces = new DashboardTracesPage(fixture.Browser);
-        await traces.OpenAsync();
-
-        var trace = await traces.WaitForTraceAsync(lookup, TimeSpan.FromSeconds(60));
-        await traces.OpenDetailAsync(trace, lookup);
-
-        var screenshot = Path.Combine(TestDirectories.Create("dashboard"), "registry-trace.png");
-        await fixture.Browser.ScreenshotAsync(screenshot);
-        Assert.True(new FileInfo(screenshot).Length > 0, $"The screenshot {screenshot} is empty.");
-    }
 }

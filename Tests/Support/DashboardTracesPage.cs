@@ -67,9 +67,18 @@ internal sealed partial class DashboardTracesPage(DashboardBrowser browser)
         while (true)
         {
             seen = await ListAsync();
-            if (seen.FirstOrDefault(trace => trace.HasSpansOf(resources)) is { } found)
+            var matching = seen.Where(trace => trace.HasSpansOf(resources)).ToList();
+
+            // Prefer a steady-state trace with spans of these resources only; the first messages' traces
+            // also hold the schema lookups, and are taken only if no other comes.
+            if (matching.FirstOrDefault(trace => trace.SpansByResource.Count == resources.Count) is { } steady)
             {
-                return found;
+                return steady;
+            }
+
+            if (matching.Count > 0 && DateTime.UtcNow >= deadline - timeout / 2)
+            {
+                return matching[0];
             }
 
             if (DateTime.UtcNow >= deadline)
@@ -91,13 +100,12 @@ internal sealed partial class DashboardTracesPage(DashboardBrowser browser)
             $"Screenshot of the page: {screenshot}");
     }
 
-    /// <summary>Clicks the trace's row and waits until its detail view shows spans of each of <paramref name="resources"/>.</summary>
+    /// <summary>Opens the trace's detail view (the page a click on its row leads to) and waits until it shows spans of each of <paramref name="resources"/>.</summary>
     public async Task OpenDetailAsync(TraceListing trace, IEnumerable<string> resources)
     {
         var page = browser.Page;
-        // The full trace id is in the name cell's tooltip.
-        await page.Locator($"{RowSelector}:has(td[title*='{trace.TraceId}']) .trace-name-content").First.ClickAsync();
-        await page.WaitForURLAsync($"**/traces/detail/{trace.TraceId}");
+        // By its address rather than a click: under a live stream the grid re-renders faster than a click lands.
+        await browser.GoToAsync($"/traces/detail/{trace.TraceId}");
         foreach (var resource in resources)
         {
             // The detail grid's Resource column: one cell per span, holding the resource's name.
