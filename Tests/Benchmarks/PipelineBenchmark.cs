@@ -26,13 +26,35 @@ internal static class PipelineBenchmark
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var rate in offeredRates)
         {
-            Console.WriteLine(await RunOnceAsync(rate));
+            Console.WriteLine(await RunOnceAsync(rate, [], dashboard: false));
         }
 
         return 0;
     }
 
-    private static async Task<string> RunOnceAsync(int rate)
+    /// <summary>
+    /// The same rate with the dashboard collecting every service's telemetry over OTLP, and traces sampled
+    /// at 100 %, 1 % (parent-based: a sampled reading's trace is whole) and not at all.
+    /// </summary>
+    public static async Task<int> RunTracingAsync(int rate)
+    {
+        Console.WriteLine($"tracing: {rate:N0} readings/s offered, dashboard on; {Warmup.TotalSeconds:0} s warm-up, then {Measured.TotalSeconds:0} s measured per setting");
+        Console.WriteLine("| traces sampled | OTEL_TRACES_SAMPLER | written rows/s | backlog start → end | latency p50 | p99 | peak working set (MB) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var (label, sampler, argument) in new[]
+                 {
+                     ("100 %", "parentbased_always_on", ""), ("1 %", "parentbased_traceidratio", "0.01"), ("off", "always_off", ""),
+                 })
+        {
+            string[] settings = argument.Length > 0 ? [$"OTEL_TRACES_SAMPLER={sampler}", $"OTEL_TRACES_SAMPLER_ARG={argument}"] : [$"OTEL_TRACES_SAMPLER={sampler}"];
+            var row = await RunOnceAsync(rate, settings, dashboard: true);
+            Console.WriteLine($"| {label} | {sampler}{(argument.Length > 0 ? $" {argument}" : "")} |{string.Join('|', row.Split('|')[3..])}");
+        }
+
+        return 0;
+    }
+
+    private static async Task<string> RunOnceAsync(int rate, string[] settings, bool dashboard)
     {
         // At most 2,000 nodes (the processor keeps a window per node); above that, nodes read faster than 1 Hz.
         var nodes = Math.Min(rate, 2_000);
@@ -42,11 +64,13 @@ internal static class PipelineBenchmark
         start = new DateTime(start.Ticks - start.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HpcAspire_AppHost>(
+            new DistributedApplicationTestingBuilderOptions { EnableDashboard = dashboard },
         [
             "Infrastructure:Mode=Embedded", $"Infrastructure:DataDirectory={dataDirectory}",
             $"Cluster:NodeCount={nodes}", $"Cluster:StartTime={start:O}",
             $"Generator:TicksPerSecond={ticksPerSecond.ToString(CultureInfo.InvariantCulture)}", "Generator:AlignToWallClock=true",
-        ], (options, _) => options.DisableDashboard = true);
+            .. settings,
+        ]);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         await using var app = await builder.BuildAsync();
         await app.StartAsync();
