@@ -30,47 +30,88 @@ else
 // RabbitMQ with the management UI: the rabbitmq image, or Debian's rabbitmq-server as a local process.
 var rabbitmq = builder.AddRabbitMQBroker("rabbitmq", infrastructure);
 
-// Generators: one seeded cluster simulation, two streams (Avro on Kafka).
-foreach (var (name, stream) in new[] { ("node-reading-generator", "NodeReadings"), ("job-event-generator", "JobEvents") })
+// The Kafka application: generators -> partitioned topics -> exactly-once processor -> CSV sink.
+if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
 {
-    builder.AddProject<Projects.HpcAspire_Generator>(name, launchProfileName: null)
-        .WithHttpEndpoint()
-        .WithHttpHealthCheck("/health")
-        .WithClusterSimulation(stream)
-        .WithTraceSampling()
-        .WithReference(kafka).WaitFor(kafka)
-        .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
-}
-
-// Processor: readings joined to jobs, statistics, anomalies and energy per job, exactly once.
-foreach (var instance in Enumerable.Range(0, infrastructure.ProcessorInstances))
-{
-    builder.AddProject<Projects.HpcAspire_Processor>(instance == 0 ? "processor" : $"processor-{instance}", launchProfileName: null)
-        .WithHttpEndpoint()
-        .WithHttpHealthCheck("/health")
-        .WithConfigurationSections("Cluster", "Processor")
-        .WithEnvironment("Processor__InstanceId", instance.ToString())
-        .WithTraceSampling()
-        .WithEmbeddedKafkaTuning(infrastructure)
-        .WithReference(kafka).WaitFor(kafka)
-        .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
-}
-
-// Sink: the processor's results as CSV files; what it cannot use goes to dead-letters.
-builder.AddProject<Projects.HpcAspire_Sink>("sink", launchProfileName: null)
-    .WithHttpEndpoint()
-    .WithHttpHealthCheck("/health")
-    .WithEnvironment(context =>
+    // Generators: one seeded cluster simulation, two streams (Avro on Kafka).
+    foreach (var (name, stream) in new[] { ("node-reading-generator", "NodeReadings"), ("job-event-generator", "JobEvents") })
     {
-        // Locally under the AppHost's data; a deployment mounts a volume at the sink's default.
-        if (context.ExecutionContext.IsRunMode)
-        {
-            context.EnvironmentVariables["Sink__OutputDirectory"] = Path.Combine(infrastructure.DataDirectory, "sink");
-        }
-    })
-    .WithEmbeddedKafkaTuning(infrastructure)
-    .WithTraceSampling()
-    .WithReference(kafka).WaitFor(kafka)
-    .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+        builder.AddProject<Projects.HpcAspire_Generator>(name, launchProfileName: null)
+            .WithHttpEndpoint()
+            .WithHttpHealthCheck("/health")
+            .WithClusterSimulation(stream)
+            .WithTraceSampling()
+            .WithReference(kafka).WaitFor(kafka)
+            .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+    }
+
+    // Processor: readings joined to jobs, statistics, anomalies and energy per job, exactly once.
+    foreach (var instance in Enumerable.Range(0, infrastructure.ProcessorInstances))
+    {
+        builder.AddProject<Projects.HpcAspire_Processor>(instance == 0 ? "processor" : $"processor-{instance}", launchProfileName: null)
+            .WithHttpEndpoint()
+            .WithHttpHealthCheck("/health")
+            .WithConfigurationSections("Cluster", "Processor")
+            .WithEnvironment("Processor__InstanceId", instance.ToString())
+            .WithTraceSampling()
+            .WithEmbeddedKafkaTuning(infrastructure)
+            .WithReference(kafka).WaitFor(kafka)
+            .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+    }
+
+    // Sink: the processor's results as CSV files; what it cannot use goes to dead-letters.
+    builder.AddProject<Projects.HpcAspire_Sink>("sink", launchProfileName: null)
+        .WithHttpEndpoint()
+        .WithHttpHealthCheck("/health")
+        .WithLocalData("Sink__OutputDirectory", infrastructure, "sink")
+        .WithEmbeddedKafkaTuning(infrastructure)
+        .WithTraceSampling()
+        .WithReference(kafka).WaitFor(kafka)
+        .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+}
+
+// The same application over RabbitMQ: readings routed by node through a topic exchange and sharded by a
+// consistent-hash exchange onto quorum queues, processors as competing consumers of the shards, job events
+// fanned out to every processor. Same generators, rules and CSV writing; only the adapters differ.
+if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
+{
+    var shards = infrastructure.RabbitMQ.ReadingShards;
+    foreach (var (name, stream) in new[] { ("rabbitmq-node-reading-generator", "NodeReadings"), ("rabbitmq-job-event-generator", "JobEvents") })
+    {
+        builder.AddProject<Projects.HpcAspire_Generator>(name, launchProfileName: null)
+            .WithHttpEndpoint()
+            .WithHttpHealthCheck("/health")
+            .WithClusterSimulation(stream)
+            .WithTraceSampling()
+            .WithRabbitMQTransport(shards)
+            .WithReference(rabbitmq).WaitFor(rabbitmq)
+            .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+    }
+
+    var replicas = infrastructure.RabbitMQ.Processors;
+    foreach (var instance in Enumerable.Range(0, replicas))
+    {
+        builder.AddProject<Projects.HpcAspire_Processor>(instance == 0 ? "rabbitmq-processor" : $"rabbitmq-processor-{instance}", launchProfileName: null)
+            .WithHttpEndpoint()
+            .WithHttpHealthCheck("/health")
+            .WithConfigurationSections("Cluster", "Processor")
+            .WithEnvironment("Processor__InstanceId", instance.ToString())
+            .WithEnvironment("Processor__Instances", replicas.ToString())
+            .WithLocalData("Processor__StateDirectory", infrastructure, "processor-rabbitmq")
+            .WithTraceSampling()
+            .WithRabbitMQTransport(shards)
+            .WithReference(rabbitmq).WaitFor(rabbitmq)
+            .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+    }
+
+    builder.AddProject<Projects.HpcAspire_Sink>("rabbitmq-sink", launchProfileName: null)
+        .WithHttpEndpoint()
+        .WithHttpHealthCheck("/health")
+        .WithLocalData("Sink__OutputDirectory", infrastructure, "sink-rabbitmq")
+        .WithTraceSampling()
+        .WithRabbitMQTransport(shards)
+        .WithReference(rabbitmq).WaitFor(rabbitmq)
+        .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+}
 
 builder.Build().Run();

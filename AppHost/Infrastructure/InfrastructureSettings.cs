@@ -10,6 +10,7 @@ public sealed record InfrastructureSettings
 {
     public const string ModeKey = "Infrastructure:Mode";
     public const string DataDirectoryKey = "Infrastructure:DataDirectory";
+    public const string TransportsKey = "Application:Transports";
 
     public required InfrastructureMode Mode { get; init; }
 
@@ -22,6 +23,9 @@ public sealed record InfrastructureSettings
     public required KafkaSettings Kafka { get; init; }
 
     public required RabbitMQSettings RabbitMQ { get; init; }
+
+    /// <summary>The applications to run: over Kafka, over RabbitMQ, or both side by side.</summary>
+    public required ApplicationTransports Transports { get; init; }
 
     /// <summary>Processor instances, each with its own transactional id (processor-0 …).</summary>
     public required int ProcessorInstances { get; init; }
@@ -50,7 +54,21 @@ public sealed record InfrastructureSettings
             Kafka = KafkaSettings.Load(configuration.GetSection(KafkaSettings.SectionName)),
             RabbitMQ = RabbitMQSettings.Load(configuration.GetSection(RabbitMQSettings.SectionName)),
             ProcessorInstances = ParseProcessorInstances(configuration["Processor:Instances"]),
+            Transports = ParseTransports(configuration[TransportsKey]),
         };
+    }
+
+    private static ApplicationTransports ParseTransports(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return ApplicationTransports.Both;
+        }
+
+        return Enum.TryParse<ApplicationTransports>(value, ignoreCase: true, out var transports) && Enum.IsDefined(transports)
+            ? transports
+            : throw new InfrastructureConfigurationException(
+                $"{TransportsKey} is '{value}', which is not an application choice. Set it to Kafka, RabbitMQ or Both (or remove it for Both).");
     }
 
     private static int ParseProcessorInstances(string? value)

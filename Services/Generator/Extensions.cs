@@ -10,7 +10,10 @@ internal static class Extensions
 {
     public const string KafkaConnectionName = "kafka";
 
-    /// <summary>The simulation from <c>Cluster</c>, the pacing from <c>Generator</c>, and the Kafka publisher of the chosen stream.</summary>
+    /// <summary>
+    /// The simulation from <c>Cluster</c>, the pacing from <c>Generator</c>, and the publisher of the chosen stream on the
+    /// transport <c>Messaging:Transport</c> names (Kafka, or RabbitMQ).
+    /// </summary>
     public static void AddGenerator(this IHostApplicationBuilder builder)
     {
         var cluster = builder.Configuration.GetSection("Cluster").Get<ClusterOptions>() ?? new ClusterOptions();
@@ -33,7 +36,15 @@ internal static class Extensions
         generator.Validate();
         builder.Services.Configure<GeneratorOptions>(builder.Configuration.GetSection(GeneratorOptions.SectionName));
 
-        if (generator.Stream == GeneratedStream.NodeReadings)
+        if (MessagingTransports.Read(builder.Configuration) == MessagingTransport.RabbitMQ)
+        {
+            builder.AddRabbitMQMessaging();
+            builder.AddSchemaRegistryClient();
+            builder.Services.AddSingleton<ITickPublisher>(services => new RabbitMQTickPublisher(
+                services.GetRequiredService<HpcAspire.Messaging.RabbitMQ.RabbitMQPublisher>(), services.GetRequiredService<Confluent.SchemaRegistry.ISchemaRegistryClient>(),
+                generator.Stream, services.GetRequiredService<PipelineStages>(), services.GetRequiredService<ILogger<RabbitMQTickPublisher>>()));
+        }
+        else if (generator.Stream == GeneratedStream.NodeReadings)
         {
             builder.AddKafkaAvroProducer<NodeReading>(KafkaConnectionName);
             builder.Services.AddSingleton<ITickPublisher>(services => new KafkaNodeReadingPublisher(new KafkaPublisher<NodeReading>(

@@ -18,8 +18,8 @@ internal sealed class GeneratorWorker(
     {
         var settings = options.Value;
         var simulation = new ClusterSimulation(cluster, withSensors: settings.Stream == GeneratedStream.NodeReadings);
-        logger.LogInformation("Generating {Stream} to {Topic}: {Nodes} nodes, seed {Seed}, {Rate}, {Limit}",
-            settings.Stream, settings.TopicOrDefault, cluster.NodeCount, cluster.Seed,
+        logger.LogInformation("Generating {Stream} to {Destination}: {Nodes} nodes, seed {Seed}, {Rate}, {Limit}",
+            settings.Stream, publisher.Destination, cluster.NodeCount, cluster.Seed,
             settings.TicksPerSecond > 0 ? $"{settings.TicksPerSecond} ticks/s" : "as fast as possible",
             settings.MaxTicks > 0 ? $"{settings.MaxTicks} ticks" : "until stopped");
 
@@ -44,7 +44,7 @@ internal sealed class GeneratorWorker(
         long sentTicks = 0;
         while (!stoppingToken.IsCancellationRequested && (settings.MaxTicks == 0 || tick < settings.MaxTicks))
         {
-            messages += publisher.Publish(simulation.Next());
+            messages += await publisher.PublishAsync(simulation.Next(), stoppingToken);
             tick++;
             sentTicks++;
 
@@ -64,7 +64,7 @@ internal sealed class GeneratorWorker(
             }
         }
 
-        publisher.Flush(stoppingToken);
+        await publisher.FlushAsync(stoppingToken);
         logger.LogInformation("Generated {Ticks} ticks, {Messages} messages in {Seconds:F1} s", sentTicks, messages, clock.Elapsed.TotalSeconds);
         if (settings.MaxTicks > 0 && !stoppingToken.IsCancellationRequested)
         {

@@ -5,9 +5,12 @@ namespace HpcAspire.Generator;
 /// <summary>Sends one stream of a simulated tick; the transport adapters implement it.</summary>
 public interface ITickPublisher
 {
+    /// <summary>Where the stream goes (a topic, an exchange), for the logs.</summary>
+    string Destination { get; }
+
     /// <summary>Hands the tick's messages to the transport; returns how many it took.</summary>
-    int Publish(ClusterTick tick);
+    ValueTask<int> PublishAsync(ClusterTick tick, CancellationToken cancellationToken);
 
     /// <summary>Waits until everything handed over is acknowledged by the broker.</summary>
-    void Flush(CancellationToken cancellationToken);
+    Task FlushAsync(CancellationToken cancellationToken);
 }

@@ -19,6 +19,8 @@ internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer,
 
     public long Failed => Interlocked.Read(ref _failed);
 
+    public string Topic => topic;
+
     public void Send(string key, TValue value)
     {
         var message = new Message<string, TValue> { Key = key, Value = value };
@@ -94,22 +96,30 @@ internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer,
 
 internal sealed class KafkaNodeReadingPublisher(KafkaPublisher<NodeReading> publisher) : ITickPublisher
 {
-    public int Publish(ClusterTick tick)
+    public string Destination => publisher.Topic;
+
+    public ValueTask<int> PublishAsync(ClusterTick tick, CancellationToken cancellationToken)
     {
         foreach (var reading in tick.Readings)
         {
             publisher.Send(reading.NodeId, reading);
         }
 
-        return tick.Readings.Count;
+        return ValueTask.FromResult(tick.Readings.Count);
     }
 
-    public void Flush(CancellationToken cancellationToken) => publisher.Flush(cancellationToken);
+    public Task FlushAsync(CancellationToken cancellationToken)
+    {
+        publisher.Flush(cancellationToken);
+        return Task.CompletedTask;
+    }
 }
 
 internal sealed class KafkaJobEventPublisher(KafkaPublisher<JobEvent> publisher) : ITickPublisher
 {
-    public int Publish(ClusterTick tick)
+    public string Destination => publisher.Topic;
+
+    public ValueTask<int> PublishAsync(ClusterTick tick, CancellationToken cancellationToken)
     {
         foreach (var jobEvent in tick.JobEvents)
         {
@@ -117,8 +127,12 @@ internal sealed class KafkaJobEventPublisher(KafkaPublisher<JobEvent> publisher)
         }
 
         publisher.SendClock(tick.Time);
-        return tick.JobEvents.Count;
+        return ValueTask.FromResult(tick.JobEvents.Count);
     }
 
-    public void Flush(CancellationToken cancellationToken) => publisher.Flush(cancellationToken);
+    public Task FlushAsync(CancellationToken cancellationToken)
+    {
+        publisher.Flush(cancellationToken);
+        return Task.CompletedTask;
+    }
 }

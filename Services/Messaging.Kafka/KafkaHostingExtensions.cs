@@ -109,6 +109,25 @@ public static class KafkaHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// The Schema Registry client alone, from <c>ConnectionStrings:schema-registry</c>, for a service whose Avro bodies
+    /// travel another way (the RabbitMQ application): the same subjects, the same schema ids.
+    /// </summary>
+    public static IHostApplicationBuilder AddSchemaRegistryClient(this IHostApplicationBuilder builder)
+    {
+        var settings = new KafkaClientSettings();
+        builder.Configuration.GetSection(KafkaClientSettings.SectionName).Bind(settings);
+        if (builder.Configuration.GetConnectionString(SchemaRegistryConnectionName) is { Length: > 0 } registry)
+        {
+            settings.SchemaRegistryUrl = registry;
+        }
+
+        builder.Services.TryAddSingleton<PipelineStages>();
+        builder.Services.TryAddSingleton<ISchemaRegistryClient>(_ =>
+            new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = settings.RequireSchemaRegistryUrl() }));
+        return builder;
+    }
+
     /// <summary>The integration's own meters and activity source, and the pipeline's stage timings.</summary>
     private static void AddKafkaInstrumentation(this IHostApplicationBuilder builder)
     {

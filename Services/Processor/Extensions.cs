@@ -1,5 +1,6 @@
 using Confluent.SchemaRegistry;
 using HpcAspire.Domain.Simulation;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Processor;
 using OpenTelemetry.Metrics;
@@ -10,12 +11,32 @@ internal static class Extensions
 {
     public const string KafkaConnectionName = "kafka";
 
-    /// <summary>The cluster's nodes from <c>Cluster</c>, the processor's settings from <c>Processor</c>, its Kafka clients from <c>Messaging:Kafka</c>.</summary>
+    /// <summary>
+    /// The cluster's nodes from <c>Cluster</c>, the processor's settings from <c>Processor</c>, and its transport from
+    /// <c>Messaging:Transport</c>: Kafka clients from <c>Messaging:Kafka</c>, or RabbitMQ from <c>Messaging:RabbitMQ</c>.
+    /// </summary>
     public static void AddProcessor(this IHostApplicationBuilder builder)
     {
         var cluster = builder.Configuration.GetSection("Cluster").Get<ClusterOptions>() ?? new ClusterOptions();
         var options = builder.Configuration.GetSection(ProcessorOptions.SectionName).Get<ProcessorOptions>() ?? new ProcessorOptions();
         options.Validate();
+
+        var nodes = Enumerable.Range(0, cluster.NodeCount).Select(ClusterOptions.NodeName).ToHashSet(StringComparer.Ordinal);
+        builder.Services.AddSingleton<ProcessorMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ProcessorMetrics.MeterName));
+        if (MessagingTransports.Read(builder.Configuration) == MessagingTransport.RabbitMQ)
+        {
+            if (options.StateDirectory is not { Length: > 0 })
+            {
+                options.StateDirectory = Path.Combine(builder.Environment.ContentRootPath, ".data", "processor");
+            }
+
+            builder.AddRabbitMQMessaging();
+            builder.AddSchemaRegistryClient();
+            builder.Services.AddSingleton(new ProcessorSettings(options, new KafkaClientSettings(), nodes));
+            builder.Services.AddHostedService<HpcAspire.Processor.RabbitMQ.RabbitMQProcessor>();
+            return;
+        }
 
         var kafka = new KafkaClientSettings();
         builder.Configuration.GetSection(KafkaClientSettings.SectionName).Bind(kafka);
@@ -26,15 +47,11 @@ internal static class Extensions
             throw new InvalidOperationException($"The processor needs ConnectionStrings:{KafkaConnectionName} and ConnectionStrings:{KafkaHostingExtensions.SchemaRegistryConnectionName} (the AppHost sets them with WithReference).");
         }
 
-        var nodes = Enumerable.Range(0, cluster.NodeCount).Select(ClusterOptions.NodeName).ToHashSet(StringComparer.Ordinal);
         builder.Services.AddSingleton(new ProcessorSettings(options, kafka, nodes));
         builder.Services.AddSingleton<ISchemaRegistryClient>(_ => new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl }));
-        builder.Services.AddSingleton<ProcessorMetrics>();
         builder.AddKafkaClientTelemetry();
         builder.Services.AddHostedService<ProcessorWorker>();
-        builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics.AddMeter(ProcessorMetrics.MeterName))
-            .WithTracing(tracing => tracing.AddSource(ProcessingSession.ActivitySourceName));
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(ProcessingSession.ActivitySourceName));
     }
 }
 

@@ -14,7 +14,11 @@ internal sealed class ProcessorMetrics
         Aborts = meter.CreateCounter<long>("hpcaspire.processor.aborts", "{transaction}", "Transactions aborted; the session restarts from its snapshots.");
         Enriched = meter.CreateCounter<long>("hpcaspire.processor.enriched_readings", "{reading}", "Readings joined and written.");
         JobEnergies = meter.CreateCounter<long>("hpcaspire.processor.job_energies", "{job}", "Job energies completed and written.");
+        CopiesSkipped = meter.CreateCounter<long>("hpcaspire.processor.copies_skipped", "{message}",
+            "Redelivered or republished messages the state already held (RabbitMQ), skipped rather than dead-lettered.");
     }
+
+    public Counter<long> CopiesSkipped { get; }
 
     public Counter<long> Transactions { get; }
 

@@ -23,7 +23,13 @@ public sealed class ProcessorOptions
 
     public string DeadLetterTopic { get; set; } = "dead-letters";
 
-    /// <summary>At most this many messages per transaction…</summary>
+    /// <summary>Processor instances of the RabbitMQ application: each consumes every <c>Instances</c>-th reading shard.</summary>
+    public int Instances { get; set; } = 1;
+
+    /// <summary>Where a RabbitMQ processor keeps its checkpointed state; empty means <c>&lt;ContentRoot&gt;/.data/processor</c>.</summary>
+    public string StateDirectory { get; set; } = "";
+
+    /// <summary>At most this many messages per transaction (per checkpoint on RabbitMQ)…</summary>
     public int BatchSize { get; set; } = 5_000;
 
     /// <summary>…and at most this long between commits.</summary>
@@ -39,6 +45,11 @@ public sealed class ProcessorOptions
         if (InstanceId < 0 || BatchSize < 1 || BatchMilliseconds < 1 || MaxWaitingReadings < 1)
         {
             throw new ArgumentException("Processor:InstanceId must be 0 or more; BatchSize, BatchMilliseconds and MaxWaitingReadings at least 1.");
+        }
+
+        if (Instances < 1 || InstanceId >= Instances)
+        {
+            throw new ArgumentException($"Processor:Instances is {Instances} and Processor:InstanceId {InstanceId}; Instances must be at least 1 and InstanceId below it.");
         }
     }
 }

@@ -23,6 +23,9 @@ internal interface IResultTopic
     IReadOnlyList<string> Header { get; }
 
     RowOutcome ToRow(ConsumeResult<string?, byte[]> message);
+
+    /// <summary>A body that came another way than a Kafka record (the RabbitMQ application).</summary>
+    Task<RowOutcome> ToRowAsync(byte[] body);
 }
 
 /// <summary>The only place where Kafka messages meet result records: decode, validate, format.</summary>
@@ -33,9 +36,12 @@ internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header,
 
     public IReadOnlyList<string> Header => header;
 
-    public RowOutcome ToRow(ConsumeResult<string?, byte[]> message)
+    public RowOutcome ToRow(ConsumeResult<string?, byte[]> message) => FromDecoded(tracing.Decode(decoder, message));
+
+    public async Task<RowOutcome> ToRowAsync(byte[] body) => FromDecoded(await decoder.DecodeAsync(topic, body));
+
+    private RowOutcome FromDecoded(DecodedMessage<T> decoded)
     {
-        var decoded = tracing.Decode(decoder, message);
         if (!decoded.IsDecoded)
         {
             return RowOutcome.Rejected(decoded.Failure!.Value.ToString(), decoded.Error!);

@@ -1,5 +1,6 @@
 using Confluent.SchemaRegistry;
 using HpcAspire.Contracts;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Sink;
 using HpcAspire.Sink.Storage;
@@ -11,7 +12,10 @@ internal static class SinkExtensions
 {
     public const string KafkaConnectionName = "kafka";
 
-    /// <summary>The consumer of the processor's topics, the dead letters, the CSV files under <c>Sink:OutputDirectory</c>.</summary>
+    /// <summary>
+    /// The CSV files under <c>Sink:OutputDirectory</c>, fed by the consumer of the processor's results on the transport
+    /// <c>Messaging:Transport</c> names, with its dead letters.
+    /// </summary>
     public static void AddSink(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(SinkOptions.SectionName);
@@ -28,6 +32,27 @@ internal static class SinkExtensions
             .WithMetrics(metrics => metrics.AddMeter(SinkMetrics.MeterName))
             .WithTracing(tracing => tracing.AddSource(SinkWorker.ActivitySourceName));
 
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SinkMetrics>();
+        builder.Services.AddSingleton<IReadOnlyDictionary<string, IResultTopic>>(services =>
+        {
+            var registry = services.GetRequiredService<ISchemaRegistryClient>();
+            var tracing = new KafkaTracing(services.GetRequiredService<PipelineStages>());
+            return new[]
+            {
+                ResultTopics.EnrichedReadings(options.EnrichedReadingsTopic, new AvroMessageDecoder<EnrichedReading>(registry), tracing),
+                ResultTopics.JobEnergy(options.JobEnergyTopic, new AvroMessageDecoder<JobEnergy>(registry), tracing),
+            }.ToDictionary(t => t.Topic);
+        });
+
+        if (MessagingTransports.Read(builder.Configuration) == MessagingTransport.RabbitMQ)
+        {
+            builder.AddRabbitMQMessaging();
+            builder.AddSchemaRegistryClient();
+            builder.Services.AddHostedService<RabbitMQSinkConsumer>();
+            return;
+        }
+
         builder.AddKafkaConsumer(KafkaConnectionName, options.ConsumerGroup, (services, consumer) =>
         {
             // Resolved lazily: the handlers run inside Consume, long after the container is built.
@@ -37,19 +62,6 @@ internal static class SinkExtensions
                 .SetPartitionsLostHandler((_, lost) => services.GetRequiredService<AssignedPartitions>().Lose(lost.Select(p => p.TopicPartition)));
         });
         builder.AddKafkaDeadLetters(KafkaConnectionName);
-
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<SinkMetrics>();
-        builder.Services.AddSingleton<IReadOnlyDictionary<string, IResultTopic>>(services =>
-        {
-            var registry = services.GetRequiredService<ISchemaRegistryClient>();
-            var tracing = services.GetRequiredService<KafkaTracing>();
-            return new[]
-            {
-                ResultTopics.EnrichedReadings(options.EnrichedReadingsTopic, new AvroMessageDecoder<EnrichedReading>(registry), tracing),
-                ResultTopics.JobEnergy(options.JobEnergyTopic, new AvroMessageDecoder<JobEnergy>(registry), tracing),
-            }.ToDictionary(t => t.Topic);
-        });
         builder.Services.AddSingleton(services => new AssignedPartitions(
             services.GetRequiredService<IReadOnlyDictionary<string, IResultTopic>>(), options.OutputDirectory,
             new FileRotation(options.MaxFileBytes, options.MaxFileAge), options.DuplicateWindow, services.GetRequiredService<TimeProvider>(),

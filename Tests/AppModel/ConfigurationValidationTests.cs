@@ -13,6 +13,9 @@ public class ConfigurationValidationTests
     [InlineData("Kafka:Topics:node-readings=0", "Kafka:Topics:node-readings is 0", "1 or more")]
     [InlineData("Kafka:Brokers=three", "Kafka:Brokers is 'three'", "whole number")]
     [InlineData("RabbitMQ:Port=70000", "RabbitMQ:Port is '70000'", "between 1 and 65535")]
+    [InlineData("Application:Transports=Mqtt", "Application:Transports is 'Mqtt'", "Kafka, RabbitMQ or Both")]
+    [InlineData("RabbitMQ:Processors=0", "RabbitMQ:Processors is '0'", "from 1 to 16")]
+    [InlineData("RabbitMQ:Processors=5", "RabbitMQ:Processors is 5 but RabbitMQ:ReadingShards is 4", "Raise ReadingShards to at least 5")]
     public async Task Bad_configuration_stops_the_AppHost_with_a_message_naming_the_setting_and_the_fix(string settings, string names, string fix)
     {
         var args = settings.Split(';');

@@ -27,12 +27,14 @@ public class ContainerSettingsTests
         Assert.Equal("tcp", port.GetProperty("Type").GetString());
     }
 
-    [Fact]
-    public async Task The_sinks_image_writes_its_CSV_files_under_the_data_volume()
+    [Theory]
+    [InlineData("Sink", "Sink__OutputDirectory", "/data/sink")]
+    [InlineData("Processor", "Processor__StateDirectory", "/data/processor")]
+    public async Task A_service_that_keeps_files_writes_them_under_the_data_volume(string service, string variable, string directory)
     {
-        var variables = (await EvaluateAsync("Sink")).GetProperty("Items").GetProperty("ContainerEnvironmentVariable").EnumerateArray()
+        var variables = (await EvaluateAsync(service)).GetProperty("Items").GetProperty("ContainerEnvironmentVariable").EnumerateArray()
             .ToDictionary(v => v.GetProperty("Identity").GetString()!, v => v.GetProperty("Value").GetString());
-        Assert.Equal("/data/sink", variables["Sink__OutputDirectory"]);
+        Assert.Equal(directory, variables[variable]);
     }
 
     private static async Task<JsonElement> EvaluateAsync(string service)

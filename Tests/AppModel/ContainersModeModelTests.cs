@@ -102,6 +102,69 @@ public class ContainersModeModelTests
         Assert.Equal("{schema-registry.connectionString}", readings["ConnectionStrings__schema-registry"]);
     }
 
+    [Fact]
+    public async Task RabbitMQ_loads_the_consistent_hash_exchange_plugin_the_reading_shards_need()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Containers");
+
+        var rabbitmq = builder.Resources.OfType<RabbitMQServerResource>().Single();
+        var plugins = Assert.Single(rabbitmq.Annotations.OfType<ContainerMountAnnotation>(), m => m.Target == "/etc/rabbitmq/enabled_plugins");
+        Assert.True(plugins.IsReadOnly);
+        var enabled = await File.ReadAllTextAsync(plugins.Source!);
+        Assert.Contains("rabbitmq_consistent_hash_exchange", enabled);
+        Assert.Contains("rabbitmq_management", enabled);
+    }
+
+    [Fact]
+    public async Task Both_applications_run_side_by_side_by_default_with_one_simulation()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Containers", "Application:Transports=Both");
+
+        var names = builder.Resources.Select(r => r.Name).ToHashSet();
+        Assert.Superset(new HashSet<string> { "node-reading-generator", "job-event-generator", "processor", "sink" }, names);
+        Assert.Superset(new HashSet<string> { "rabbitmq-node-reading-generator", "rabbitmq-job-event-generator", "rabbitmq-processor", "rabbitmq-sink" }, names);
+
+        var kafkaReadings = await EnvironmentOf((IResourceWithEnvironment)builder.Resources.Single(r => r.Name == "node-reading-generator"));
+        var rabbitReadings = await EnvironmentOf((IResourceWithEnvironment)builder.Resources.Single(r => r.Name == "rabbitmq-node-reading-generator"));
+        Assert.Equal(kafkaReadings["Cluster__StartTime"], rabbitReadings["Cluster__StartTime"]);
+        Assert.False(kafkaReadings.ContainsKey("Messaging__Transport"));
+        Assert.Equal("RabbitMQ", rabbitReadings["Messaging__Transport"]);
+        Assert.Equal("{rabbitmq.connectionString}", rabbitReadings["ConnectionStrings__rabbitmq"]);
+        Assert.Equal("{schema-registry.connectionString}", rabbitReadings["ConnectionStrings__schema-registry"]);
+    }
+
+    [Theory]
+    [InlineData("Kafka", "processor", "rabbitmq-processor")]
+    [InlineData("RabbitMQ", "rabbitmq-processor", "processor")]
+    public async Task Application_Transports_chooses_which_application_runs(string transports, string present, string absent)
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Containers", $"Application:Transports={transports}");
+
+        Assert.Contains(builder.Resources, r => r.Name == present);
+        Assert.DoesNotContain(builder.Resources, r => r.Name == absent);
+        Assert.Contains(builder.Resources, r => r.Name == "rabbitmq");
+        Assert.Contains(builder.Resources, r => r.Name == "schema-registry");
+    }
+
+    [Fact]
+    public async Task RabbitMQ_processor_replicas_each_know_their_place_and_agree_on_the_shards()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Containers", "Application:Transports=RabbitMQ", "RabbitMQ:Processors=3", "RabbitMQ:ReadingShards=6");
+
+        var replicas = builder.Resources.OfType<ProjectResource>().Where(r => r.Name.StartsWith("rabbitmq-processor", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["rabbitmq-processor", "rabbitmq-processor-1", "rabbitmq-processor-2"], replicas.Select(r => r.Name));
+        for (var i = 0; i < replicas.Count; i++)
+        {
+            var env = await EnvironmentOf(replicas[i]);
+            Assert.Equal(i.ToString(), env["Processor__InstanceId"]);
+            Assert.Equal("3", env["Processor__Instances"]);
+            Assert.Equal("6", env["Messaging__RabbitMQ__ReadingShards"]);
+        }
+
+        var generator = await EnvironmentOf((IResourceWithEnvironment)builder.Resources.Single(r => r.Name == "rabbitmq-node-reading-generator"));
+        Assert.Equal("6", generator["Messaging__RabbitMQ__ReadingShards"]);
+    }
+
     private static string ImageOf(IResource resource)
     {
         var image = resource.Annotations.OfType<ContainerImageAnnotation>().Single();

@@ -35,7 +35,7 @@ public class ManifestTests
             "aspire-manifest.json is stale. Regenerate it: dotnet run --project AppHost -- --publisher manifest --output-path ../aspire-manifest.json");
     }
 
-    /// <summary>Project paths are written relative to the manifest; make them absolute so two locations compare.</summary>
+    /// <summary>Project paths and bind-mount sources are written relative to the manifest; make them absolute so two locations compare.</summary>
     private static JsonNode Normalize(string manifestPath)
     {
         var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!;
@@ -45,6 +45,11 @@ public class ManifestTests
             if (resource.Value?["path"] is JsonValue path)
             {
                 resource.Value["path"] = Path.GetFullPath(path.GetValue<string>(), directory);
+            }
+
+            foreach (var mount in resource.Value?["bindMounts"]?.AsArray() ?? [])
+            {
+                mount!["source"] = Path.GetFullPath(mount["source"]!.GetValue<string>(), directory);
             }
         }
 

@@ -81,6 +81,7 @@ internal static class PipelineBenchmark
         var measureEnds = warmupEnds + Measured;
         long writtenAtStart = 0;
         long backlogAtStart = 0;
+        var cpuAtStart = new Dictionary<string, double>();
         while (DateTime.UtcNow < measureEnds)
         {
             await Task.Delay(250);
@@ -99,12 +100,16 @@ internal static class PipelineBenchmark
             {
                 writtenAtStart = sink.Rows;
                 backlogAtStart = Sent(now) - sink.Rows;
+                cpuAtStart = CpuSeconds();
             }
         }
 
         var written = sink.Rows - writtenAtStart;
         var backlogAtEnd = Sent(DateTime.UtcNow) - sink.Rows;
         var memory = PeakWorkingSets();
+        var cpu = CpuSeconds();
+        Console.Error.WriteLine($"CPU cores used over the measured window at {rate:N0}/s: " + string.Join(", ",
+            cpu.Select(c => $"{c.Key} {(c.Value - cpuAtStart.GetValueOrDefault(c.Key)) / Measured.TotalSeconds:F2}")));
         latencies.Sort();
         return $"| {rate:N0} | {nodes} × {ticksPerSecond:0.##} | {written / Measured.TotalSeconds:N0} | {backlogAtStart:N0} → {backlogAtEnd:N0} | " +
                $"{Percentile(latencies, 0.50):N0} ms | {Percentile(latencies, 0.99):N0} ms | {memory} |";
@@ -115,10 +120,35 @@ internal static class PipelineBenchmark
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
 
-    /// <summary>Peak resident memory (VmHWM) of each service process, and of this process (AppHost and embedded Kafka).</summary>
-    private static string PeakWorkingSets()
+    /// <summary>CPU seconds (user + system) used so far by each service's processes, and by this process (AppHost and embedded Kafka).</summary>
+    private static Dictionary<string, double> CpuSeconds()
     {
-        var peaks = new SortedDictionary<string, long> { ["apphost+kafka"] = VmHwmKilobytes(Environment.ProcessId) };
+        var seconds = new Dictionary<string, double> { ["apphost+kafka"] = CpuSecondsOf(Environment.ProcessId) };
+        foreach (var (service, pid) in ServiceProcesses())
+        {
+            seconds[service] = seconds.GetValueOrDefault(service) + CpuSecondsOf(pid);
+        }
+
+        return seconds;
+    }
+
+    private static double CpuSecondsOf(int pid)
+    {
+        try
+        {
+            // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the whole line.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static IEnumerable<(string Service, int Pid)> ServiceProcesses()
+    {
         foreach (var process in Process.GetProcesses())
         {
             string commandLine;
@@ -135,10 +165,19 @@ internal static class PipelineBenchmark
             {
                 if (commandLine.Contains($"HpcAspire.{service}", StringComparison.Ordinal) && !commandLine.Contains("dotnet run", StringComparison.Ordinal))
                 {
-                    var key = service.ToLowerInvariant();
-                    peaks[key] = Math.Max(peaks.GetValueOrDefault(key), VmHwmKilobytes(process.Id));
+                    yield return (service.ToLowerInvariant(), process.Id);
                 }
             }
+        }
+    }
+
+    /// <summary>Peak resident memory (VmHWM) of each service process, and of this process (AppHost and embedded Kafka).</summary>
+    private static string PeakWorkingSets()
+    {
+        var peaks = new SortedDictionary<string, long> { ["apphost+kafka"] = VmHwmKilobytes(Environment.ProcessId) };
+        foreach (var (service, pid) in ServiceProcesses())
+        {
+            peaks[service] = Math.Max(peaks.GetValueOrDefault(service), VmHwmKilobytes(pid));
         }
 
         return string.Join(", ", peaks.Select(p => $"{p.Key} {p.Value / 1024}"));

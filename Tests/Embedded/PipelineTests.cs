@@ -16,13 +16,8 @@ namespace HpcAspire.Tests.Embedded;
 /// </summary>
 public class PipelineTests(ITestOutputHelper log)
 {
-    private const string Readings = "enriched-readings";
-    private const string Energy = "job-energy";
-
-    private static readonly ClusterOptions Cluster = new()
-    {
-        NodeCount = 8, Seed = 11, StartTime = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), AnomalyRate = 0.01,
-    };
+    private const string Readings = PipelineRun.Readings;
+    private const string Energy = PipelineRun.Energy;
 
     [Fact]
     public async Task The_sink_holds_exactly_the_expected_rows_and_job_energy_matches_an_independent_calculation()
@@ -88,82 +83,5 @@ public class PipelineTests(ITestOutputHelper log)
         Assert.True(started.Success, started.Message);
         log.WriteLine($"Started broker 2 with {run.Sink.Rows(Readings).Count} rows written");
         await run.AssertExactRowsAsync(log);
-    }
-
-    /// <summary>One AppHost run of a fixed simulation and the rows the sink must end with.</summary>
-    private sealed class PipelineRun
-    {
-        private PipelineRun(DistributedApplication app, ExpectedResults expected, SinkOutput sink)
-        {
-            App = app;
-            Expected = expected;
-            Sink = sink;
-            ExpectedReadings = expected.Readings.Select(r => Row(ResultRows.Row(r))).ToList();
-            ExpectedEnergy = expected.Energies.Select(e => Row(ResultRows.Row(e))).ToList();
-        }
-
-        public DistributedApplication App { get; }
-
-        public ExpectedResults Expected { get; }
-
-        public SinkOutput Sink { get; }
-
-        public List<string> ExpectedReadings { get; }
-
-        public List<string> ExpectedEnergy { get; }
-
-        public static async Task<PipelineRun> StartAsync(int ticks, int ticksPerSecond)
-        {
-            var dataDirectory = TestDirectories.Create("pipeline");
-            var app = await AppHostFactory.StartEmbeddedAsync(["kafka", "schema-registry-service"],
-                $"Infrastructure:DataDirectory={dataDirectory}",
-                $"Cluster:NodeCount={Cluster.NodeCount}", $"Cluster:Seed={Cluster.Seed}", $"Cluster:StartTime={Cluster.StartTime:O}",
-                $"Cluster:AnomalyRate={Cluster.AnomalyRate}", $"Generator:TicksPerSecond={ticksPerSecond}", $"Generator:MaxTicks={ticks}");
-            return new PipelineRun(app, new ExpectedResults(Cluster, ticks), new SinkOutput(Path.Combine(dataDirectory, "sink")));
-        }
-
-        public async Task WaitForReadingRowsAsync(int count)
-        {
-            if (!await Sink.WaitForRowsAsync(Readings, count, TimeSpan.FromMinutes(2)))
-            {
-                Assert.Fail($"Only {Sink.Rows(Readings).Count} of {count} enriched rows arrived.\n{await LogsAsync()}");
-            }
-        }
-
-        /// <summary>Waits for every expected row, then checks that nothing else (no duplicate, no stray row) is there.</summary>
-        public async Task AssertExactRowsAsync(ITestOutputHelper log)
-        {
-            var clock = Stopwatch.StartNew();
-            var arrived = await Sink.WaitForRowsAsync(Readings, ExpectedReadings.Count, TimeSpan.FromMinutes(3))
-                          && await Sink.WaitForRowsAsync(Energy, ExpectedEnergy.Count, TimeSpan.FromMinutes(1));
-            if (!arrived)
-            {
-                Assert.Fail($"{Sink.Rows(Readings).Count} of {ExpectedReadings.Count} enriched rows, " +
-                            $"{Sink.Rows(Energy).Count} of {ExpectedEnergy.Count} energy rows reached the sink.\n{await LogsAsync()}");
-            }
-
-            log.WriteLine($"All {ExpectedReadings.Count} enriched and {ExpectedEnergy.Count} energy rows after {clock.Elapsed.TotalSeconds:F1} s more");
-            await Task.Delay(TimeSpan.FromSeconds(3)); // anything extra (a duplicate) would have arrived by now
-            var readingRows = Sink.Rows(Readings);
-            var energyRows = Sink.Rows(Energy);
-            Assert.Equal(readingRows.Count, readingRows.Distinct().Count());
-            Assert.Equal(energyRows.Count, energyRows.Distinct().Count());
-            AssertSameRows(ExpectedReadings, readingRows);
-            AssertSameRows(ExpectedEnergy, energyRows);
-        }
-
-        private static void AssertSameRows(List<string> expected, List<string> actual)
-        {
-            var missing = expected.Except(actual).ToList();
-            var extra = actual.Except(expected).ToList();
-            Assert.True(missing.Count == 0 && extra.Count == 0 && expected.Count == actual.Count,
-                $"{actual.Count} rows for {expected.Count} expected; {missing.Count} missing, e.g.\n  {string.Join("\n  ", missing.Take(3))}\n" +
-                $"{extra.Count} not expected, e.g.\n  {string.Join("\n  ", extra.Take(3))}");
-        }
-
-        private async Task<string> LogsAsync() =>
-            $"{await ResourceLogs.ReadAsync(App, "processor")}\n{await ResourceLogs.ReadAsync(App, "sink")}";
-
-        private static string Row(string?[] fields) => CsvFormat.Record(fields)[..^CsvFormat.LineEnd.Length];
     }
 }

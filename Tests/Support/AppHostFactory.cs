@@ -10,6 +10,8 @@ internal static class AppHostFactory
     {
         string[] args =
         [
+            // The Kafka application unless a test asks for RabbitMQ's or both (a later setting wins).
+            "Application:Transports=Kafka",
             $"Infrastructure:Mode={mode}",
             $"Infrastructure:DataDirectory={TestDirectories.Create("apphost")}",
             .. settings,
@@ -46,6 +48,7 @@ internal static class AppHostFactory
     {
         string[] args =
         [
+            "Application:Transports=Kafka",
             "Infrastructure:Mode=Embedded",
             $"Infrastructure:DataDirectory={TestDirectories.Create("apphost")}",
             .. settings,

@@ -1,3 +1,4 @@
+using HpcAspire.Domain.Storage;
 using System.Text.Json;
 
 namespace HpcAspire.Sink.Storage;

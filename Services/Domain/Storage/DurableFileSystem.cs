@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace HpcAspire.Sink.Storage;
+namespace HpcAspire.Domain.Storage;
 
 /// <summary>
 /// The fsyncs a crash-safe write needs beyond <see cref="FileStream.Flush(bool)"/>: a new or renamed
 /// file survives a power cut only once its directory entry is synced too, and .NET cannot open a
 /// directory, so this goes to libc.
 /// </summary>
-internal static partial class DurableFileSystem
+public static partial class DurableFileSystem
 {
     private const int ReadOnly = 0;
 

@@ -1,0 +1,24 @@
+namespace HpcAspire.AppHost.Infrastructure;
+
+internal static class ServiceSettings
+{
+    /// <summary>
+    /// Points a service's data setting at <c>&lt;Infrastructure:DataDirectory&gt;/&lt;folder&gt;</c> when run locally; a
+    /// deployment leaves the service's default, under the volume its image mounts.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithLocalData(this IResourceBuilder<ProjectResource> service, string variable,
+        InfrastructureSettings infrastructure, string folder) =>
+        service.WithEnvironment(context =>
+        {
+            if (context.ExecutionContext.IsRunMode)
+            {
+                context.EnvironmentVariables[variable] = Path.Combine(infrastructure.DataDirectory, folder);
+            }
+        });
+
+    /// <summary>Runs the service's RabbitMQ adapters; every service of that application must agree on the reading shards.</summary>
+    public static IResourceBuilder<ProjectResource> WithRabbitMQTransport(this IResourceBuilder<ProjectResource> service, int readingShards) =>
+        service
+            .WithEnvironment("Messaging__Transport", "RabbitMQ")
+            .WithEnvironment("Messaging__RabbitMQ__ReadingShards", readingShards.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}

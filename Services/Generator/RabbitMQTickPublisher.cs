@@ -1,0 +1,145 @@
+using Confluent.Kafka;
+using Confluent.SchemaRegistry;
+using Confluent.SchemaRegistry.Serdes;
+using HpcAspire.Contracts;
+using HpcAspire.Domain.Simulation;
+using HpcAspire.Messaging;
+using HpcAspire.Messaging.RabbitMQ;
+
+namespace HpcAspire.Generator;
+
+/// <summary>
+/// Publishes one stream of each tick to the <c>hpc.telemetry</c> topic exchange: readings routed
+/// <c>node.&lt;id&gt;.reading</c>, job events <c>job.&lt;state&gt;</c> followed by the tick's scheduler clock. Bodies are
+/// Confluent-framed Avro (schema id from the registry, the same subjects as the Kafka topics). Confirms are awaited
+/// in batches, never one message at a time; a batch the broker did not confirm in full (it went away, nacked, or the
+/// connection was down) is published again, marked as a retry, until it is: at-least-once, and the processor
+/// recognises the copies.
+/// </summary>
+internal sealed class RabbitMQTickPublisher : ITickPublisher
+{
+    private const int ConfirmEvery = 5_000;
+    private static readonly TimeSpan ConfirmInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly RabbitMQPublisher _publisher;
+    private readonly GeneratedStream _stream;
+    private readonly IAsyncSerializer<NodeReading> _readings;
+    private readonly IAsyncSerializer<JobEvent> _jobEvents;
+    private readonly PipelineStages _stages;
+    private readonly ILogger _logger;
+    private readonly List<Outgoing> _unconfirmed = [];
+    private readonly System.Diagnostics.Stopwatch _sinceConfirm = System.Diagnostics.Stopwatch.StartNew();
+    private Exception? _sendFailure;
+
+    public RabbitMQTickPublisher(RabbitMQPublisher publisher, ISchemaRegistryClient registry, GeneratedStream stream, PipelineStages stages,
+        ILogger<RabbitMQTickPublisher> logger)
+    {
+        _publisher = publisher;
+        _stream = stream;
+        _readings = new AvroSerializer<NodeReading>(registry);
+        _jobEvents = new AvroSerializer<JobEvent>(registry);
+        _stages = stages;
+        _logger = logger;
+    }
+
+    public string Destination => HpcTopology.TelemetryExchange;
+
+    public async ValueTask<int> PublishAsync(ClusterTick tick, CancellationToken cancellationToken)
+    {
+        int count;
+        if (_stream == GeneratedStream.NodeReadings)
+        {
+            foreach (var reading in tick.Readings)
+            {
+                await SendAsync(HpcTopology.ReadingKey(reading.NodeId), await SerializeAsync(_readings, reading, AvroSubjects.NodeReadings), null, cancellationToken);
+            }
+
+            count = tick.Readings.Count;
+        }
+        else
+        {
+            foreach (var jobEvent in tick.JobEvents)
+            {
+                await SendAsync(HpcTopology.JobEventKey(jobEvent.State.ToString()), await SerializeAsync(_jobEvents, jobEvent, AvroSubjects.JobEvents), null, cancellationToken);
+            }
+
+            // Behind the tick's job events in every processor's queue: all events up to this time are there.
+            await SendAsync(HpcTopology.SchedulerClockKey, ReadOnlyMemory<byte>.Empty, RabbitMQSchedulerClock.Stamp(tick.Time), cancellationToken);
+            count = tick.JobEvents.Count;
+        }
+
+        if (_unconfirmed.Count >= ConfirmEvery || _sinceConfirm.Elapsed >= ConfirmInterval)
+        {
+            await FlushAsync(cancellationToken);
+        }
+
+        return count;
+    }
+
+    /// <summary>Returns once every message so far is confirmed, publishing unconfirmed batches again as often as it takes.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                if (Interlocked.Exchange(ref _sendFailure, null) is { } failure)
+                {
+                    throw failure;
+                }
+
+                await _publisher.FlushAsync(cancellationToken);
+                _unconfirmed.Clear();
+                _sinceConfirm.Restart();
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogWarning("{Count} messages are not confirmed ({Error}); publishing them again in {Delay}", _unconfirmed.Count, ex.Message, RetryDelay);
+                await Task.Delay(RetryDelay, cancellationToken);
+                await _publisher.FlushAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default); // forget the failed batch's outcome
+                foreach (var message in _unconfirmed)
+                {
+                    await PublishAsync(message with { Retry = true }, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async ValueTask SendAsync(string routingKey, ReadOnlyMemory<byte> body, KeyValuePair<string, object?>[]? headers, CancellationToken cancellationToken)
+    {
+        var message = new Outgoing(routingKey, body, headers, Retry: false);
+        _unconfirmed.Add(message);
+        await PublishAsync(message, cancellationToken);
+    }
+
+    private async ValueTask PublishAsync(Outgoing message, CancellationToken cancellationToken)
+    {
+        IEnumerable<KeyValuePair<string, object?>>? headers = message.Headers;
+        if (message.Retry)
+        {
+            headers = [.. headers ?? [], new(RabbitMQRetries.Header, true)];
+        }
+
+        try
+        {
+            await _publisher.PublishAsync(HpcTopology.TelemetryExchange, message.RoutingKey, message.Body, headers: headers, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The broker is unreachable: the message stays in the batch, which the next flush publishes again.
+            Interlocked.CompareExchange(ref _sendFailure, ex, null);
+        }
+    }
+
+    private async Task<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subjectTopic)
+    {
+        var startedAt = PipelineStages.Now();
+        var body = await serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, subjectTopic));
+        _stages.Record(PipelineStages.Serialize, subjectTopic, startedAt);
+        return body;
+    }
+
+    private sealed record Outgoing(string RoutingKey, ReadOnlyMemory<byte> Body, KeyValuePair<string, object?>[]? Headers, bool Retry);
+}

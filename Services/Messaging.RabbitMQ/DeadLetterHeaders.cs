@@ -1,0 +1,18 @@
+namespace HpcAspire.Messaging.RabbitMQ;
+
+/// <summary>
+/// Headers of a message a service dead-lettered itself (<see cref="RabbitMQConsumer.DeadLetterAsync"/>). Messages the
+/// broker dead-letters (rejected, or past the delivery limit) carry the broker's own <c>x-death</c> and
+/// <c>x-first-death-reason</c> instead.
+/// </summary>
+public static class DeadLetterHeaders
+{
+    public const string Reason = "x-hpc-dlq-reason";
+    public const string Error = "x-hpc-dlq-error";
+    public const string SourceQueue = "x-hpc-dlq-source-queue";
+    public const string SourceRoutingKey = "x-hpc-dlq-source-routing-key";
+    public const string Service = "x-hpc-dlq-service";
+
+    /// <summary>The broker's reason for its own dead-lettering: <c>rejected</c>, <c>delivery_limit</c>, <c>expired</c>, <c>maxlen</c>.</summary>
+    public const string BrokerReason = "x-first-death-reason";
+}

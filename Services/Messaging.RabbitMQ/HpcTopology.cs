@@ -1,0 +1,172 @@
+using System.Globalization;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace HpcAspire.Messaging.RabbitMQ;
+
+/// <summary>
+/// The application's exchanges, queues and bindings on RabbitMQ, declared idempotently by whoever starts first:
+/// <code>
+/// generators ─▶ hpc.telemetry (topic) ─ node.*.reading ─▶ hpc.readings (x-consistent-hash on the routing key)
+///                     │                                        └─▶ readings.shard-0 … shard-(S-1)   (quorum, single active consumer)
+///                     └─ job.* + scheduler.clock ─────────────────▶ job-events.processor-&lt;i&gt;        (quorum, one per processor instance)
+/// processor ─▶ hpc.energy-parts (direct) ─ processor-&lt;j&gt; ─▶ energy-parts.processor-&lt;j&gt;  (quorum; j owns the job)
+/// processor ─▶ hpc.results (topic) ─ # ─▶ sink.results (quorum)
+/// any queue's rejected or over-delivered message, and any message a service dead-letters ─▶ hpc.dead-letter (fanout) ─▶ hpc.dead-letters
+/// </code>
+/// A node's readings all hash to one shard, and a quorum queue with a single active consumer hands them out in
+/// order: per-node order holds whatever the number of processor replicas. Every processor instance needs every
+/// job's allocation, so job events fan out to one queue per instance; the scheduler clock travels in that same
+/// queue, after the job events of its tick, so one clock message per tick is enough (Kafka needs one per partition).
+/// A job's nodes may belong to several instances; each sends its nodes' shares of the job's energy to the instance
+/// that owns the job (<see cref="JobOwner"/>), which adds them up: the repartition of the Kafka application.
+/// </summary>
+public sealed class HpcTopology(RabbitMQTransportSettings settings)
+{
+    public const string TelemetryExchange = "hpc.telemetry";
+    public const string ReadingsExchange = "hpc.readings";
+    public const string ResultsExchange = "hpc.results";
+    public const string EnergyPartsExchange = "hpc.energy-parts";
+    public const string DeadLetterExchange = "hpc.dead-letter";
+    public const string DeadLetterQueue = "hpc.dead-letters";
+    public const string SinkQueue = "sink.results";
+
+    public const string ReadingBinding = "node.*.reading";
+    public const string JobEventBinding = "job.*";
+    public const string SchedulerClockKey = "scheduler.clock";
+
+    /// <summary>Result routing keys: <c>enriched-reading.&lt;node&gt;</c> and <c>job-energy.&lt;job&gt;</c>.</summary>
+    public const string EnrichedReadingKeyPrefix = "enriched-reading.";
+    public const string JobEnergyKeyPrefix = "job-energy.";
+
+    /// <summary>Needs the plugin <c>rabbitmq_consistent_hash_exchange</c>, shipped with every RabbitMQ but not enabled by default.</summary>
+    public const string ConsistentHashExchangeType = "x-consistent-hash";
+
+    // Each shard binds with weight 1: an equal share of the hash space.
+    private const string ShardWeight = "1";
+
+    public int ReadingShards => settings.ReadingShards;
+
+    /// <summary>A node's readings: <c>node.&lt;nodeId&gt;.reading</c>. Node ids must not contain dots.</summary>
+    public static string ReadingKey(string nodeId) => $"node.{nodeId}.reading";
+
+    /// <summary>A job event: <c>job.&lt;state&gt;</c>, e.g. <c>job.started</c>.</summary>
+    public static string JobEventKey(string state) => $"job.{state.ToLowerInvariant()}";
+
+    public static string EnrichedReadingKey(string nodeId) => EnrichedReadingKeyPrefix + nodeId;
+
+    public static string JobEnergyKey(string jobId) => JobEnergyKeyPrefix + jobId;
+
+    public static string EnergyPartsQueue(int processorInstance) => $"energy-parts.processor-{processorInstance.ToString(CultureInfo.InvariantCulture)}";
+
+    public static string EnergyPartsKey(int processorInstance) => $"processor-{processorInstance.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The processor instance that assembles a job's energy: a stable hash (FNV-1a) of its id, not the process-random string hash.</summary>
+    public static int JobOwner(string jobId, int instances)
+    {
+        var hash = 2166136261u;
+        foreach (var c in jobId)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % (uint)instances);
+    }
+
+    public static string ReadingShardQueue(int shard) => $"readings.shard-{shard.ToString(CultureInfo.InvariantCulture)}";
+
+    public static string JobEventsQueue(int processorInstance) => $"job-events.processor-{processorInstance.ToString(CultureInfo.InvariantCulture)}";
+
+    public IEnumerable<string> ReadingShardQueues() => Enumerable.Range(0, settings.ReadingShards).Select(ReadingShardQueue);
+
+    /// <summary>The shards processor <paramref name="instance"/> of <paramref name="instances"/> consumes: every instances-th one.</summary>
+    public IEnumerable<string> ReadingShardQueuesOf(int instance, int instances) =>
+        Enumerable.Range(0, settings.ReadingShards).Where(shard => shard % instances == instance).Select(ReadingShardQueue);
+
+    /// <summary>
+    /// Declares everything but the per-instance job-event queues. Declaring what exists with the same arguments is a
+    /// no-op, so every service may call this at start; a queue that exists with other arguments makes the broker refuse.
+    /// </summary>
+    public async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken = default)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+
+        await channel.ExchangeDeclareAsync(DeadLetterExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(DeadLetterQueue, DeadLetterExchange, routingKey: "", cancellationToken: cancellationToken);
+
+        await channel.ExchangeDeclareAsync(TelemetryExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await DeclareConsistentHashExchangeAsync(connection, cancellationToken);
+        await channel.ExchangeBindAsync(destination: ReadingsExchange, source: TelemetryExchange, routingKey: ReadingBinding, cancellationToken: cancellationToken);
+        foreach (var shard in ReadingShardQueues())
+        {
+            await channel.QueueDeclareAsync(shard, durable: true, exclusive: false, autoDelete: false,
+                arguments: WorkQueueArguments(singleActiveConsumer: true), cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(shard, ReadingsExchange, ShardWeight, cancellationToken: cancellationToken);
+        }
+
+        await channel.ExchangeDeclareAsync(EnergyPartsExchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await channel.ExchangeDeclareAsync(ResultsExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(SinkQueue, durable: true, exclusive: false, autoDelete: false,
+            arguments: WorkQueueArguments(singleActiveConsumer: false), cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(SinkQueue, ResultsExchange, "#", cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Processor <paramref name="instance"/>'s own queues: every job event and scheduler clock, and the energy shares
+    /// of the jobs it owns. Durable, so a restarted instance misses none.
+    /// </summary>
+    public async Task DeclareProcessorQueuesAsync(IConnection connection, int instance, CancellationToken cancellationToken = default)
+    {
+        var jobEvents = JobEventsQueue(instance);
+        var energyParts = EnergyPartsQueue(instance);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(jobEvents, durable: true, exclusive: false, autoDelete: false,
+            arguments: WorkQueueArguments(singleActiveConsumer: true), cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(jobEvents, TelemetryExchange, JobEventBinding, cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(jobEvents, TelemetryExchange, SchedulerClockKey, cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(energyParts, durable: true, exclusive: false, autoDelete: false,
+            arguments: WorkQueueArguments(singleActiveConsumer: true), cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(energyParts, EnergyPartsExchange, EnergyPartsKey(instance), cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// A durable quorum queue whose poison messages go to the dead-letter exchange: rejected ones, and any delivered
+    /// more than <see cref="RabbitMQTransportSettings.DeliveryLimit"/> times. At-least-once dead-lettering (the broker
+    /// keeps the message until the dead-letter queue has it) needs overflow reject-publish.
+    /// </summary>
+    private Dictionary<string, object?> WorkQueueArguments(bool singleActiveConsumer)
+    {
+        var arguments = new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = "quorum",
+            ["x-dead-letter-exchange"] = DeadLetterExchange,
+            ["x-delivery-limit"] = settings.DeliveryLimit,
+            ["x-dead-letter-strategy"] = "at-least-once",
+            ["x-overflow"] = "reject-publish",
+        };
+        if (singleActiveConsumer)
+        {
+            arguments["x-single-active-consumer"] = true;
+        }
+
+        return arguments;
+    }
+
+    // Its own channel: a broker without the plugin closes the channel it refused the declaration on.
+    private static async Task DeclareConsistentHashExchangeAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await channel.ExchangeDeclareAsync(ReadingsExchange, ConsistentHashExchangeType, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.CommandInvalid)
+        {
+            throw new InvalidOperationException(
+                $"The broker does not know the exchange type '{ConsistentHashExchangeType}' ({ex.ShutdownReason.ReplyText}). " +
+                "Enable its plugin: 'rabbitmq-plugins enable rabbitmq_consistent_hash_exchange' (it ships with RabbitMQ).", ex);
+        }
+    }
+}

@@ -1,0 +1,347 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+
+namespace HpcAspire.Messaging.RabbitMQ;
+
+/// <summary>
+/// A service's consumer of one or more queues on one channel, with manual acks. A subclass supplies
+/// <see cref="HandleAsync"/>, called for one delivery at a time inside its <c>process &lt;queue&gt;</c> span (a child of
+/// the context the message carried), and acks with <see cref="AckThroughAsync"/> once its work is durable: nothing is
+/// acked for it. A handler that throws returns the message to its queue; the quorum queue dead-letters it once it
+/// has been delivered more than the delivery limit. A message that can never succeed (undecodable, invalid) goes to
+/// <see cref="DeadLetterAsync"/> with its reason and then counts as handled.
+/// </summary>
+public abstract class RabbitMQConsumer : BackgroundService
+{
+    private readonly RabbitMQConsumerContext _context;
+    private readonly string _consumerGroup;
+    private readonly IReadOnlyList<string> _queues;
+    private readonly SemaphoreSlim _ackLock = new(1, 1);
+    // Handlers, session starts and checkpoints take turns: the state they share needs no other lock.
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private ulong _ackedThrough;
+    private IChannel? _channel;
+    private CancellationToken _stopping;
+
+    protected RabbitMQConsumer(RabbitMQConsumerContext context, string consumerGroup, IReadOnlyList<string> queues)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(queues.Count);
+        _context = context;
+        _consumerGroup = consumerGroup;
+        _queues = queues;
+        Logger = context.LoggerFactory.CreateLogger(GetType());
+    }
+
+    protected ILogger Logger { get; }
+
+    protected HpcTopology Topology => _context.Topology;
+
+    /// <summary>The stage timings (<see cref="PipelineStages"/>) and counters every consumer shares.</summary>
+    protected RabbitMQTelemetry Telemetry => _context.Telemetry;
+
+    /// <summary>Handles one delivery; returns when the message is handled (or dead-lettered), not necessarily durable yet.</summary>
+    protected abstract Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Declares what the consumer needs before it consumes; by default the shared topology.</summary>
+    protected virtual Task DeclareAsync(IConnection connection, CancellationToken cancellationToken) =>
+        Topology.DeclareAsync(connection, cancellationToken);
+
+    /// <summary>
+    /// Acks every delivery of <paramref name="message"/>'s session up to and including it (multiple=true): call it once
+    /// the work of all of them is durable, with a message that was handled (not one whose handler threw). A message of a
+    /// session that has ended is not acked (the broker has taken it back), nor one at or below one already acked.
+    /// </summary>
+    protected async ValueTask AckThroughAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
+    {
+        await _ackLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Acking a tag that is no longer outstanding would close the channel: keep acks strictly increasing.
+            if (!ReferenceEquals(message.Session, _channel) || _channel is not { IsOpen: true } channel || message.DeliveryTag <= _ackedThrough)
+            {
+                return;
+            }
+
+            await channel.BasicAckAsync(message.DeliveryTag, multiple: true, cancellationToken).ConfigureAwait(false);
+            _ackedThrough = message.DeliveryTag;
+        }
+        finally
+        {
+            _ackLock.Release();
+        }
+    }
+
+    /// <summary>How often <see cref="OnCheckpointDueAsync"/> runs when no delivery comes; zero (the default) for never.</summary>
+    protected virtual TimeSpan CheckpointInterval => TimeSpan.Zero;
+
+    /// <summary>
+    /// Runs every <see cref="CheckpointInterval"/>, never at the same time as a handler: make what was handled durable
+    /// and ack it, so the last messages of a stream that goes quiet do not wait for the next one.
+    /// </summary>
+    protected virtual Task OnCheckpointDueAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Republishes <paramref name="message"/> to the dead-letter exchange with <paramref name="reason"/> (a short
+    /// code, e.g. <c>undecodable</c>) and <paramref name="error"/> in its headers, and returns once the broker has
+    /// confirmed it. Call it from the handler, while the body is valid; the message then counts as handled: ack it with the rest.
+    /// </summary>
+    protected async Task DeadLetterAsync(ReceivedMessage message, string reason, string error, CancellationToken cancellationToken = default)
+    {
+        var headers = message.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(message.Headers);
+        headers[DeadLetterHeaders.Reason] = reason;
+        headers[DeadLetterHeaders.Error] = error;
+        headers[DeadLetterHeaders.SourceQueue] = message.Queue;
+        headers[DeadLetterHeaders.SourceRoutingKey] = message.RoutingKey;
+        headers[DeadLetterHeaders.Service] = _context.ServiceName;
+        await ((IChannel)message.Session).BasicPublishAsync(HpcTopology.DeadLetterExchange, message.RoutingKey, mandatory: true,
+            new BasicProperties { Persistent = true, Headers = headers }, message.Body, cancellationToken).ConfigureAwait(false);
+        _context.Telemetry.DeadLettered(message.Queue, reason);
+        Activity.Current?.AddEvent(new ActivityEvent("dead-lettered", tags: new ActivityTagsCollection
+        {
+            ["reason"] = reason,
+            ["error"] = error,
+        }));
+        Logger.LogWarning("Dead-lettered a message from {Queue} ({RoutingKey}): {Reason}: {Error}", message.Queue, message.RoutingKey, reason, error);
+    }
+
+    /// <summary>
+    /// Called at the start of every session, before the first delivery: restore the state the last durable checkpoint
+    /// holds. Every message not acked before is delivered again after it.
+    /// </summary>
+    protected virtual Task OnSessionStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Ends the current session: its channel closes, so the broker takes back every unacked delivery, and the next
+    /// session starts from <see cref="OnSessionStartAsync"/>. Call it when work since the last ack cannot be made
+    /// durable (a publish the broker did not confirm, a write that failed).
+    /// </summary>
+    protected Task RestartSessionAsync(string reason)
+    {
+        Logger.LogWarning("Restarting the session from the last checkpoint: {Reason}", reason);
+
+        // From here on the session's deliveries are ignored and nothing of it is acked. The close itself runs apart:
+        // the client closes a channel only once its dispatcher is idle, and the dispatcher may be waiting for our turn.
+        if (Interlocked.Exchange(ref _channel, null) is { } channel)
+        {
+            _ = CloseInBackgroundAsync(channel);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task CloseInBackgroundAsync(IChannel channel)
+    {
+        try
+        {
+            await channel.CloseAsync().ConfigureAwait(false);
+            await channel.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Logger.LogDebug(ex, "Closing an ended session's channel failed");
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        var declared = false;
+        var checkpoints = CheckpointInterval > TimeSpan.Zero ? RunCheckpointsAsync(stoppingToken) : Task.CompletedTask;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            try
+            {
+                if (!declared)
+                {
+                    await DeclareAsync(_context.Connection, stoppingToken).ConfigureAwait(false);
+                    declared = true;
+                }
+
+                await OpenSessionAsync(ended, stoppingToken).ConfigureAwait(false);
+                await ended.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopping: what is unacked goes back to its queue when the channel closes.
+            }
+            catch (Exception ex)
+            {
+                Logger.LogWarning("The consumer of {Queues} lost its channel or could not open one: {Error}; trying again in {Delay}",
+                    string.Join(", ", _queues), ex.Message, SessionRetryDelay);
+            }
+
+            await CloseSessionAsync().ConfigureAwait(false);
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(SessionRetryDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        await checkpoints.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task RunCheckpointsAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(CheckpointInterval);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            await _turn.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            try
+            {
+                if (_channel is { IsOpen: true })
+                {
+                    await OnCheckpointDueAsync(stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Logger.LogError(ex, "A checkpoint failed");
+                await RestartSessionAsync($"the checkpoint failed: {ex.Message}").ConfigureAwait(false);
+            }
+            finally
+            {
+                _turn.Release();
+            }
+        }
+    }
+
+    private static readonly TimeSpan SessionRetryDelay = TimeSpan.FromSeconds(1);
+
+    // One channel per session. Automatic recovery would reopen it and re-register the consumers behind our back, with
+    // the in-memory state still holding the effects of deliveries the broker has just taken back; a session of our own
+    // restores the last checkpoint first.
+    private async Task OpenSessionAsync(TaskCompletionSource ended, CancellationToken stoppingToken)
+    {
+        // Confirms on, for dead letters; one handler at a time, so a queue's order is the order of handling.
+        var channel = await _context.Connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+            outstandingPublisherConfirmationsRateLimiter: null, consumerDispatchConcurrency: 1), stoppingToken).ConfigureAwait(false);
+        channel.ChannelShutdownAsync += (_, args) =>
+        {
+            ended.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await _turn.WaitAsync(stoppingToken).ConfigureAwait(false);
+        try
+        {
+            _channel = channel;
+            _ackedThrough = 0;
+            await OnSessionStartAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+
+        await channel.BasicQosAsync(prefetchSize: 0, _context.Settings.Prefetch, global: false, stoppingToken).ConfigureAwait(false);
+        foreach (var queue in _queues)
+        {
+            await channel.BasicConsumeAsync(queue, autoAck: false, consumerTag: $"{_context.ServiceName}-{queue}-{Guid.NewGuid():N}",
+                noLocal: false, exclusive: false, arguments: null, new Deliveries(this, channel, queue), stoppingToken).ConfigureAwait(false);
+        }
+
+        Logger.LogInformation("Consuming {Queues} with prefetch {Prefetch}", string.Join(", ", _queues), _context.Settings.Prefetch);
+    }
+
+    private async Task CloseSessionAsync()
+    {
+        if (Interlocked.Exchange(ref _channel, null) is { } channel)
+        {
+            try
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Logger.LogDebug(ex, "Closing the consumer's channel failed");
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await CloseSessionAsync().ConfigureAwait(false);
+    }
+
+    private async Task DeliverAsync(IChannel channel, string queue, ulong deliveryTag, bool redelivered, string routingKey,
+        IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
+    {
+        if (!ReferenceEquals(channel, _channel))
+        {
+            return; // a delivery of a session that has ended: the broker delivers it again
+        }
+
+        var headers = properties.Headers;
+        var stages = _context.Telemetry.Stages;
+        if (headers is not null && headers.TryGetValue(RabbitMQTelemetry.PublishedAtHeader, out var publishedAt) && publishedAt is long milliseconds)
+        {
+            stages.RecordBrokerWait(queue, DateTimeOffset.FromUnixTimeMilliseconds(milliseconds).UtcDateTime);
+        }
+
+        var parent = RabbitMQTelemetry.ContextOf(headers);
+        using var activity = RabbitMQTelemetry.Activities.StartProcess(queue, parent, _consumerGroup);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(MessagingAttributes.RabbitMQRoutingKey, routingKey);
+            activity.SetTag(MessagingAttributes.RabbitMQDeliveryTag, (long)deliveryTag);
+            activity.SetTag(MessagingAttributes.BodySize, body.Length);
+        }
+
+        var startedAt = PipelineStages.Now();
+        await _turn.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (!ReferenceEquals(channel, _channel))
+            {
+                return; // the session ended while this delivery waited its turn
+            }
+
+            await HandleAsync(new ReceivedMessage(channel, queue, routingKey, deliveryTag, redelivered, body, headers, parent), _stopping).ConfigureAwait(false);
+            stages.Record(PipelineStages.Process, queue, startedAt);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Left unacked: the broker redelivers it to whoever consumes next.
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.SetTag("error.type", ex.GetType().FullName);
+            _context.Telemetry.HandlerFailed(queue);
+            Logger.LogError(ex, "Handling a message from {Queue} ({RoutingKey}, delivery {DeliveryTag}) failed; it goes back to the queue", queue, routingKey, deliveryTag);
+            if (channel.IsOpen)
+            {
+                await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private sealed class Deliveries(RabbitMQConsumer owner, IChannel session, string queue) : AsyncDefaultBasicConsumer(session)
+    {
+        public override Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey,
+            IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
+            owner.DeliverAsync(Channel, queue, deliveryTag, redelivered, routingKey, properties, body);
+    }
+}

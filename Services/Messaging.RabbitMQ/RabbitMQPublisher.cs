@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+
+namespace HpcAspire.Messaging.RabbitMQ;
+
+/// <summary>
+/// Publishes persistent messages on one confirm channel with up to <see cref="RabbitMQTransportSettings.PublishWindow"/>
+/// awaiting their confirms: <see cref="PublishAsync"/> returns once the message is handed over (waiting only when the
+/// window is full), and <see cref="FlushAsync"/> returns once every message so far is confirmed, or throws if any was
+/// not. Messages from one caller reach the broker in the order of the calls.
+/// Each message gets a <c>send</c> span (Producer) ended at its confirm, and its context in the headers.
+/// </summary>
+/// <remarks>
+/// The window is this class's own, not the client's <c>ThrottlingRateLimiter</c>: that one sleeps up to a second per
+/// publish once half its permits are taken, and publishes that slept different times could overtake each other.
+/// </remarks>
+public sealed class RabbitMQPublisher : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly RabbitMQTelemetry _telemetry;
+    private readonly ILogger _logger;
+    private readonly int _windowSize;
+    private readonly SemaphoreSlim _window;
+    private readonly SemaphoreSlim _handOver = new(1, 1);
+    private IChannel? _channel;
+    private long _failedSinceFlush;
+    private Exception? _firstFailureSinceFlush;
+
+    public RabbitMQPublisher(IConnection connection, RabbitMQTelemetry telemetry, ILogger<RabbitMQPublisher> logger, int window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        _connection = connection;
+        _telemetry = telemetry;
+        _logger = logger;
+        _windowSize = window;
+        _window = new SemaphoreSlim(window, window);
+    }
+
+    /// <summary>
+    /// Hands one persistent message to the broker; its confirm is awaited in the background. The body must not change
+    /// afterwards. <paramref name="parent"/> is the trace to continue (default: the current activity's). Unroutable
+    /// messages (mandatory) count as failed.
+    /// </summary>
+    public async ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, ActivityContext parent = default,
+        IEnumerable<KeyValuePair<string, object?>>? headers = null, CancellationToken cancellationToken = default)
+    {
+        await _handOver.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var channel = _channel is { IsOpen: true } open ? open : await OpenChannelAsync(cancellationToken).ConfigureAwait(false);
+            await _window.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var startedAt = PipelineStages.Now();
+            var properties = new BasicProperties { Persistent = true, Headers = new Dictionary<string, object?>() };
+            foreach (var (name, value) in headers ?? [])
+            {
+                properties.Headers[name] = value;
+            }
+
+            properties.Headers[RabbitMQTelemetry.PublishedAtHeader] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var previous = Activity.Current;
+            var activity = RabbitMQTelemetry.Activities.StartSend(exchange, parent);
+            Activity.Current = previous; // the span lives until the confirm, not over the caller's next steps
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag(MessagingAttributes.RabbitMQRoutingKey, routingKey);
+                activity.SetTag(MessagingAttributes.BodySize, body.Length);
+            }
+
+            MessageTracing.Inject(activity, properties.Headers, RabbitMQTelemetry.SetHeader);
+
+            ValueTask confirm;
+            try
+            {
+                // Not awaited here: the client queues each call on the channel in call order; the task ends at the confirm.
+                confirm = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                confirm = ValueTask.FromException(ex);
+            }
+
+            _ = AwaitConfirmAsync(confirm, exchange, activity, startedAt);
+        }
+        finally
+        {
+            _handOver.Release();
+        }
+    }
+
+    /// <summary>
+    /// Waits until every message published so far is confirmed. Throws <see cref="RabbitMQPublishException"/> if any
+    /// published since the last flush was nacked, returned or lost with its channel: the caller must not treat them as sent.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _handOver.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var taken = 0;
+        try
+        {
+            // Every permit back means nothing is awaiting its confirm.
+            for (; taken < _windowSize; taken++)
+            {
+                await _window.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (taken > 0)
+            {
+                _window.Release(taken);
+            }
+
+            _handOver.Release();
+        }
+
+        var failed = Interlocked.Exchange(ref _failedSinceFlush, 0);
+        var first = Interlocked.Exchange(ref _firstFailureSinceFlush, null);
+        if (failed > 0)
+        {
+            throw new RabbitMQPublishException(failed, first);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await FlushAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RabbitMQPublishException or OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "Messages still unconfirmed or failed when the publisher closed");
+        }
+
+        if (_channel is { } channel)
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // A channel that closed (the broker went away, or refused something) failed its outstanding confirms; the next
+    // publish opens a new one, on the connection the client recovers.
+    private async Task<IChannel> OpenChannelAsync(CancellationToken cancellationToken)
+    {
+        if (_channel is { } closed)
+        {
+            _channel = null;
+            await closed.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // No client rate limiter: the window above bounds the confirms in flight.
+        _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+            outstandingPublisherConfirmationsRateLimiter: null), cancellationToken).ConfigureAwait(false);
+        return _channel;
+    }
+
+    private async Task AwaitConfirmAsync(ValueTask confirm, string exchange, Activity? activity, long startedAt)
+    {
+        try
+        {
+            await confirm.ConfigureAwait(false);
+            _telemetry.Stages.Record(PipelineStages.Send, exchange, startedAt);
+        }
+        catch (Exception ex)
+        {
+            if (Interlocked.Increment(ref _failedSinceFlush) == 1)
+            {
+                _logger.LogWarning(ex, "A message to {Exchange} was not confirmed; further failures until the next flush are only counted", exchange);
+            }
+
+            Interlocked.CompareExchange(ref _firstFailureSinceFlush, ex, null);
+            _telemetry.PublishFailed(exchange);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.SetTag("error.type", ex.GetType().FullName);
+        }
+        finally
+        {
+            activity?.Stop();
+            _window.Release();
+        }
+    }
+}
+
+/// <summary>Messages the broker did not confirm (nacked, returned as unroutable, or lost with their channel).</summary>
+public sealed class RabbitMQPublishException(long failed, Exception? first)
+    : Exception($"{failed} message(s) were not confirmed by the broker{(first is null ? "" : $"; the first: {first.Message}")}", first)
+{
+    public long Failed { get; } = failed;
+}

@@ -1,0 +1,46 @@
+namespace HpcAspire.Messaging.RabbitMQ;
+
+/// <summary>
+/// The RabbitMQ transport's settings, bound from <c>Messaging:RabbitMQ</c>. Publishers and consumers of one
+/// application must agree on <see cref="ReadingShards"/> and <see cref="DeliveryLimit"/>: they are part of the
+/// queues' declared arguments, and a queue redeclared with other arguments is refused by the broker.
+/// </summary>
+public sealed class RabbitMQTransportSettings
+{
+    public const string SectionName = "Messaging:RabbitMQ";
+
+    /// <summary>Quorum queues the readings are sharded into (<c>readings.shard-0</c> …), so each node's readings keep their order on one queue.</summary>
+    public int ReadingShards { get; set; } = 4;
+
+    /// <summary>Unacked messages the broker sends each consumer ahead of its acks (basic.qos); chosen by the raw benchmark.</summary>
+    public ushort Prefetch { get; set; } = 500;
+
+    /// <summary>Deliveries a quorum queue makes of one message (it counts returns) before it dead-letters the message.</summary>
+    public int DeliveryLimit { get; set; } = 5;
+
+    /// <summary>Messages a publisher keeps awaiting their confirms; a full window makes the next publish wait.</summary>
+    public int PublishWindow { get; set; } = 2_000;
+
+    internal void Validate()
+    {
+        if (ReadingShards < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:ReadingShards must be at least 1; it is {ReadingShards}.");
+        }
+
+        if (Prefetch < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:Prefetch must be at least 1 (0 would mean unlimited); it is {Prefetch}.");
+        }
+
+        if (DeliveryLimit < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:DeliveryLimit must be at least 1; it is {DeliveryLimit}.");
+        }
+
+        if (PublishWindow < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:PublishWindow must be at least 1; it is {PublishWindow}.");
+        }
+    }
+}

@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Confluent.SchemaRegistry;
+using Confluent.SchemaRegistry.Serdes;
+using HpcAspire.Contracts;
+using HpcAspire.Domain.Processing;
+using HpcAspire.Messaging;
+using HpcAspire.Messaging.Kafka;
+using HpcAspire.Messaging.RabbitMQ;
+using RabbitMQ.Client;
+
+namespace HpcAspire.Processor.RabbitMQ;
+
+/// <summary>
+/// The processor on RabbitMQ: the same join, statistics, anomaly rules and energy assembly as on Kafka, fed from this
+/// instance's reading shards, its own queue of every job event and scheduler clock, and its queue of the energy shares
+/// of the jobs it owns. There is no transaction to put outputs, state and positions in together, so a checkpoint
+/// does it in order: every output confirmed by the broker, then the state file replaced, then the inputs acked. A
+/// crash before the ack redelivers inputs the saved state may already hold; they are recognised (redelivered, and
+/// not after what the state has seen) and skipped, and the outputs they gave may reach the sink twice, which skips
+/// results it already wrote.
+/// </summary>
+internal sealed class RabbitMQProcessor : RabbitMQConsumer
+{
+    private const int ReadyReadingsPerDrain = 256;
+
+    private readonly ProcessorOptions _options;
+    private readonly IReadOnlySet<string> _nodes;
+    private readonly RabbitMQPublisher _publisher;
+    private readonly ProcessorStateFile _stateFile;
+    private readonly ProcessorMetrics _metrics;
+    private readonly PipelineStages _stages;
+    private readonly AvroMessageDecoder<NodeReading> _readingDecoder;
+    private readonly AvroMessageDecoder<JobEvent> _jobEventDecoder;
+    private readonly AvroMessageDecoder<JobEnergyPart> _partDecoder;
+    private readonly IAsyncSerializer<EnrichedReading> _enrichedSerializer;
+    private readonly IAsyncSerializer<JobEnergyPart> _partSerializer;
+    private readonly IAsyncSerializer<JobEnergy> _energySerializer;
+    private readonly string _jobEventsQueue;
+    private readonly string _partsQueue;
+
+    // The trace of each sampled reading still waiting for the watermark: its enriched record continues it.
+    private readonly Dictionary<(string Node, DateTime At), ActivityContext> _readingTraces = [];
+    private NodeTelemetryJoin _join = null!;
+    private JobEnergyAssembler _assembler = new();
+    private ReceivedMessage? _lastHandled;
+    private int _sinceCheckpoint;
+    private int _readyReadings;
+    private readonly Stopwatch _sinceCheckpointClock = Stopwatch.StartNew();
+
+    public RabbitMQProcessor(RabbitMQConsumerContext context, RabbitMQPublisher publisher, ProcessorSettings settings, ISchemaRegistryClient registry,
+        ProcessorMetrics metrics)
+        : base(context, ProcessorOptions.GroupId, QueuesOf(context.Topology, settings.Options))
+    {
+        _options = settings.Options;
+        _nodes = settings.Nodes;
+        _publisher = publisher;
+        _stateFile = new ProcessorStateFile(settings.Options.StateDirectory, settings.Options.InstanceId);
+        _metrics = metrics;
+        _stages = Telemetry.Stages;
+        _readingDecoder = new AvroMessageDecoder<NodeReading>(registry);
+        _jobEventDecoder = new AvroMessageDecoder<JobEvent>(registry);
+        _partDecoder = new AvroMessageDecoder<JobEnergyPart>(registry);
+        _enrichedSerializer = new AvroSerializer<EnrichedReading>(registry);
+        _partSerializer = new AvroSerializer<JobEnergyPart>(registry);
+        _energySerializer = new AvroSerializer<JobEnergy>(registry);
+        _jobEventsQueue = HpcTopology.JobEventsQueue(_options.InstanceId);
+        _partsQueue = HpcTopology.EnergyPartsQueue(_options.InstanceId);
+    }
+
+    protected override TimeSpan CheckpointInterval => TimeSpan.FromMilliseconds(_options.BatchMilliseconds);
+
+    private static IReadOnlyList<string> QueuesOf(HpcTopology topology, ProcessorOptions options) =>
+        [HpcTopology.JobEventsQueue(options.InstanceId), HpcTopology.EnergyPartsQueue(options.InstanceId),
+            .. topology.ReadingShardQueuesOf(options.InstanceId, options.Instances)];
+
+    protected override async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        await base.DeclareAsync(connection, cancellationToken);
+        await Topology.DeclareProcessorQueuesAsync(connection, _options.InstanceId, cancellationToken);
+        if (Topology.ReadingShards < _options.Instances)
+        {
+            Logger.LogWarning("{Instances} processor instances share {Shards} reading shards: instances {From} and above get no readings",
+                _options.Instances, Topology.ReadingShards, Topology.ReadingShards);
+        }
+    }
+
+    /// <summary>Back to the last checkpoint: every message after it comes again.</summary>
+    protected override Task OnSessionStartAsync(CancellationToken cancellationToken)
+    {
+        _join = new NodeTelemetryJoin(1, _nodes);
+        _assembler = new JobEnergyAssembler();
+        _readingTraces.Clear();
+        _lastHandled = null;
+        _sinceCheckpoint = 0;
+        _readyReadings = 0;
+        if (_stateFile.Load() is { } state)
+        {
+            foreach (var node in state.Nodes)
+            {
+                _join.ImportNode(node);
+            }
+
+            if (state.Clock is { } clock)
+            {
+                _join.AddClock(0, clock);
+            }
+
+            foreach (var part in state.PendingParts)
+            {
+                _assembler.Add(part);
+            }
+
+            Logger.LogInformation("Restored the state of {Nodes} nodes up to scheduler time {Clock:O} and {Parts} pending energy shares from {File}",
+                state.Nodes.Count, state.Clock, state.PendingParts.Count, _stateFile.Path);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    protected override async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Queue == _jobEventsQueue)
+        {
+            await HandleJobEventAsync(message, cancellationToken);
+        }
+        else if (message.Queue == _partsQueue)
+        {
+            await HandleEnergyPartAsync(message, cancellationToken);
+        }
+        else
+        {
+            await HandleReadingAsync(message, cancellationToken);
+        }
+
+        _lastHandled = message;
+        if (++_sinceCheckpoint >= _options.BatchSize)
+        {
+            await CheckpointAsync(cancellationToken);
+        }
+    }
+
+    protected override Task OnCheckpointDueAsync(CancellationToken cancellationToken) =>
+        _sinceCheckpointClock.ElapsedMilliseconds >= _options.BatchMilliseconds ? CheckpointAsync(cancellationToken) : Task.CompletedTask;
+
+    private async Task HandleJobEventAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        if (RabbitMQSchedulerClock.Read(message) is { } clock)
+        {
+            _join.AddClock(0, clock);
+            await DrainAsync(cancellationToken);
+            return;
+        }
+
+        if (await DecodeAsync(_jobEventDecoder, AvroSubjects.JobEvents, message, cancellationToken) is not { } jobEvent)
+        {
+            return;
+        }
+
+        if (_join.AddJobEvent(jobEvent) is { } problem)
+        {
+            await RejectAsync(message, problem, cancellationToken);
+        }
+    }
+
+    private async Task HandleReadingAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        if (await DecodeAsync(_readingDecoder, AvroSubjects.NodeReadings, message, cancellationToken) is not { } reading)
+        {
+            return;
+        }
+
+        if (_join.AddReading(reading) is { } problem)
+        {
+            await RejectAsync(message, problem, cancellationToken);
+            return;
+        }
+
+        if (message.TraceContext.TraceFlags.HasFlag(ActivityTraceFlags.Recorded))
+        {
+            _readingTraces[(reading.NodeId, reading.Timestamp)] = message.TraceContext;
+        }
+
+        // Behind the watermark already (the job events ran ahead): ready now, drained in batches rather than one by one.
+        if (_join.Watermark >= reading.Timestamp && ++_readyReadings >= ReadyReadingsPerDrain)
+        {
+            await DrainAsync(cancellationToken);
+        }
+    }
+
+    private async Task HandleEnergyPartAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        if (await DecodeAsync(_partDecoder, AvroSubjects.JobEnergyParts, message, cancellationToken) is not { } part)
+        {
+            return;
+        }
+
+        if (_assembler.Add(part) is { } energy)
+        {
+            var body = await SerializeAsync(_energySerializer, energy, AvroSubjects.JobEnergy);
+            await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.JobEnergyKey(energy.JobId), body, message.TraceContext, cancellationToken: cancellationToken);
+            _metrics.JobEnergies.Add(1);
+        }
+    }
+
+    /// <summary>Every waiting reading the watermark has reached: enriched records to the sink, finished jobs' shares to their owners.</summary>
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = PipelineStages.Now();
+        _readyReadings = 0;
+        var output = _join.Drain();
+        _stages.Record(PipelineStages.Join, HpcTopology.ReadingsExchange, startedAt);
+        foreach (var enriched in output.Readings)
+        {
+            var key = (enriched.Reading.NodeId, enriched.Reading.Timestamp);
+            var parent = _readingTraces.Remove(key, out var trace) ? trace : default;
+            var body = await SerializeAsync(_enrichedSerializer, enriched, AvroSubjects.EnrichedReadings);
+            await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.EnrichedReadingKey(enriched.Reading.NodeId), body,
+                parent, cancellationToken: cancellationToken);
+        }
+
+        _metrics.Enriched.Add(output.Readings.Count);
+        foreach (var part in output.EnergyParts)
+        {
+            var body = await SerializeAsync(_partSerializer, part, AvroSubjects.JobEnergyParts);
+            var owner = HpcTopology.JobOwner(part.JobId, _options.Instances);
+            await _publisher.PublishAsync(HpcTopology.EnergyPartsExchange, HpcTopology.EnergyPartsKey(owner), body, cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>Outputs confirmed, then the state durable, then the inputs acked; anything failing takes the session back to the last checkpoint.</summary>
+    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        _sinceCheckpointClock.Restart();
+        if (_lastHandled is not { } last)
+        {
+            return;
+        }
+
+        var startedAt = PipelineStages.Now();
+        if (_readyReadings > 0)
+        {
+            await DrainAsync(cancellationToken);
+        }
+
+        try
+        {
+            await _publisher.FlushAsync(cancellationToken);
+        }
+        catch (RabbitMQPublishException ex)
+        {
+            await RestartSessionAsync($"outputs were not confirmed ({ex.Message})");
+            return;
+        }
+
+        _stateFile.Save(new ProcessorState(_join.Clocks.TryGetValue(0, out var clock) ? clock : null,
+            [.. _nodes.Select(_join.ExportNode)], _assembler.PendingParts));
+        await AckThroughAsync(last, cancellationToken);
+        _lastHandled = null;
+        _sinceCheckpoint = 0;
+        _metrics.Transactions.Add(1);
+        _stages.Record(PipelineStages.Checkpoint, "", startedAt);
+    }
+
+    private async Task<T?> DecodeAsync<T>(AvroMessageDecoder<T> decoder, string subject, ReceivedMessage message, CancellationToken cancellationToken)
+        where T : class
+    {
+        var startedAt = PipelineStages.Now();
+        using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Deserialize);
+        var decoded = await decoder.DecodeAsync(subject, message.Body.ToArray());
+        _stages.Record(PipelineStages.Deserialize, message.Queue, startedAt);
+        if (decoded.IsDecoded)
+        {
+            return decoded.Value;
+        }
+
+        activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
+        await DeadLetterAsync(message, decoded.Failure!.Value.ToString(), decoded.Error!, cancellationToken);
+        return null;
+    }
+
+    /// <summary>Invalid in the domain: dead-lettered, unless it is a copy of a message the state already holds.</summary>
+    private async Task RejectAsync(ReceivedMessage message, string problem, CancellationToken cancellationToken)
+    {
+        if (RabbitMQRetries.MayBeCopy(message))
+        {
+            Logger.LogDebug("Skipped a copy from {Queue}: {Problem}", message.Queue, problem);
+            _metrics.CopiesSkipped.Add(1);
+            return;
+        }
+
+        await DeadLetterAsync(message, "Invalid", problem, cancellationToken);
+    }
+
+    private async Task<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subject)
+    {
+        var startedAt = PipelineStages.Now();
+        using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Serialize);
+        var body = await serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, subject));
+        _stages.Record(PipelineStages.Serialize, subject, startedAt);
+        return body;
+    }
+}

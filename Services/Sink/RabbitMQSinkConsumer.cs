@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using HpcAspire.Domain.Storage;
+using HpcAspire.Messaging;
+using HpcAspire.Messaging.RabbitMQ;
+using HpcAspire.Sink.Storage;
+using Microsoft.Extensions.Options;
+
+namespace HpcAspire.Sink;
+
+/// <summary>
+/// The sink on RabbitMQ: the results queue into the same CSV files as on Kafka, one series per result kind
+/// (<c>&lt;output&gt;/enriched-readings/sink.results/</c>, <c>&lt;output&gt;/job-energy/sink.results/</c>). Every
+/// <c>BatchSize</c> messages or <c>BatchInterval</c> the files are checkpointed (flushed, fsynced, positions recorded)
+/// and only then is everything up to the last message acked. A session that ends (the broker went away) reopens the
+/// files, which cuts them back to their checkpoint; the broker delivers the unacked messages again, and a result the
+/// files already hold, whatever the copy came from, is skipped by its identity.
+/// </summary>
+internal sealed class RabbitMQSinkConsumer(
+    RabbitMQConsumerContext context, IReadOnlyDictionary<string, IResultTopic> topics, SinkMetrics metrics, IOptions<SinkOptions> options,
+    TimeProvider clock)
+    : RabbitMQConsumer(context, options.Value.ConsumerGroup, [HpcTopology.SinkQueue])
+{
+    private readonly Dictionary<string, PartitionCsvFiles> _files = [];
+    private readonly List<(string Topic, DateTime At)> _notYetDurable = [];
+    private readonly Stopwatch _sinceCheckpoint = Stopwatch.StartNew();
+    private ReceivedMessage? _lastHandled;
+    private int _pending;
+
+    private SinkOptions Settings => options.Value;
+
+    protected override TimeSpan CheckpointInterval => Settings.BatchInterval;
+
+    protected override Task OnSessionStartAsync(CancellationToken cancellationToken)
+    {
+        CloseFiles();
+        foreach (var (name, topic) in topics)
+        {
+            _files[name] = PartitionCsvFiles.Open(Path.Combine(Settings.OutputDirectory, name, HpcTopology.SinkQueue), topic.Header,
+                new FileRotation(Settings.MaxFileBytes, Settings.MaxFileAge), Settings.DuplicateWindow, clock);
+        }
+
+        _lastHandled = null;
+        _pending = 0;
+        _notYetDurable.Clear();
+        Logger.LogInformation("Sinking {Queue} into CSV files under {Directory}; checkpoint every {BatchSize} messages or {BatchInterval}",
+            HpcTopology.SinkQueue, Settings.OutputDirectory, Settings.BatchSize, Settings.BatchInterval);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        var topic = message.RoutingKey.StartsWith(HpcTopology.JobEnergyKeyPrefix, StringComparison.Ordinal) ? Settings.JobEnergyTopic
+            : message.RoutingKey.StartsWith(HpcTopology.EnrichedReadingKeyPrefix, StringComparison.Ordinal) ? Settings.EnrichedReadingsTopic
+            : null;
+        var outcome = topic is null
+            ? RowOutcome.Rejected("UnknownRoutingKey", $"Routing key '{message.RoutingKey}' is neither {HpcTopology.EnrichedReadingKeyPrefix}* nor {HpcTopology.JobEnergyKeyPrefix}*.")
+            : await DecodeAsync(topics[topic], message);
+        if (outcome.Record is { } record)
+        {
+            var files = _files[topic!];
+            var startedAt = PipelineStages.Now();
+            using (var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Write))
+            {
+                // Positions here are the files' own sequence: RabbitMQ has no offsets, and copies are caught by identity.
+                var written = files.Append(files.NextOffset ?? 0, outcome.Result, record);
+                activity?.SetTag("hpcaspire.sink.duplicate", !written);
+                if (written)
+                {
+                    metrics.RowWritten(topic!);
+                    _notYetDurable.Add((topic!, outcome.Result.At));
+                }
+                else
+                {
+                    metrics.DuplicateSkipped(topic!);
+                }
+            }
+
+            Telemetry.Stages.Record(PipelineStages.Write, topic!, startedAt);
+        }
+        else
+        {
+            await DeadLetterAsync(message, outcome.RejectionReason!, outcome.Error!, cancellationToken);
+            metrics.DeadLettered();
+        }
+
+        _lastHandled = message;
+        if (++_pending >= Settings.BatchSize)
+        {
+            await CheckpointAsync(cancellationToken);
+        }
+
+        metrics.LogProgressIfDue();
+    }
+
+    protected override Task OnCheckpointDueAsync(CancellationToken cancellationToken) =>
+        _sinceCheckpoint.Elapsed >= Settings.BatchInterval ? CheckpointAsync(cancellationToken) : Task.CompletedTask;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        CloseFiles();
+    }
+
+    private async Task<RowOutcome> DecodeAsync(IResultTopic topic, ReceivedMessage message)
+    {
+        var startedAt = PipelineStages.Now();
+        using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Deserialize);
+        var outcome = await topic.ToRowAsync(message.Body.ToArray());
+        Telemetry.Stages.Record(PipelineStages.Deserialize, topic.Topic, startedAt);
+        return outcome;
+    }
+
+    /// <summary>Rows durable first, acks after.</summary>
+    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        _sinceCheckpoint.Restart();
+        if (_lastHandled is not { } last)
+        {
+            return;
+        }
+
+        var startedAt = PipelineStages.Now();
+        foreach (var files in _files.Values)
+        {
+            files.Checkpoint();
+        }
+
+        await AckThroughAsync(last, cancellationToken);
+        var durableAt = DateTime.UtcNow;
+        foreach (var (topic, at) in _notYetDurable)
+        {
+            Telemetry.Stages.RecordEndToEnd(topic, at, durableAt);
+        }
+
+        _notYetDurable.Clear();
+        _lastHandled = null;
+        _pending = 0;
+        Telemetry.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
+    }
+
+    private void CloseFiles()
+    {
+        foreach (var files in _files.Values)
+        {
+            files.Dispose();
+        }
+
+        _files.Clear();
+    }
+}
