@@ -42,7 +42,7 @@ internal static class Extensions
             builder.AddSchemaRegistryClient();
             builder.Services.AddSingleton<ITickPublisher>(services => new RabbitMQTickPublisher(
                 services.GetRequiredService<HpcAspire.Messaging.RabbitMQ.RabbitMQPublisher>(), services.GetRequiredService<Confluent.SchemaRegistry.ISchemaRegistryClient>(),
-                generator.Stream, services.GetRequiredService<PipelineStages>(), services.GetRequiredService<ILogger<RabbitMQTickPublisher>>()));
+                generator.Stream, services.GetRequiredService<ILogger<RabbitMQTickPublisher>>()));
         }
         else if (generator.Stream == GeneratedStream.NodeReadings)
         {

@@ -26,20 +26,18 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
     private readonly GeneratedStream _stream;
     private readonly IAsyncSerializer<NodeReading> _readings;
     private readonly IAsyncSerializer<JobEvent> _jobEvents;
-    private readonly PipelineStages _stages;
     private readonly ILogger _logger;
     private readonly List<Outgoing> _unconfirmed = [];
     private readonly System.Diagnostics.Stopwatch _sinceConfirm = System.Diagnostics.Stopwatch.StartNew();
     private Exception? _sendFailure;
 
-    public RabbitMQTickPublisher(RabbitMQPublisher publisher, ISchemaRegistryClient registry, GeneratedStream stream, PipelineStages stages,
+    public RabbitMQTickPublisher(RabbitMQPublisher publisher, ISchemaRegistryClient registry, GeneratedStream stream,
         ILogger<RabbitMQTickPublisher> logger)
     {
         _publisher = publisher;
         _stream = stream;
         _readings = new AvroSerializer<NodeReading>(registry);
         _jobEvents = new AvroSerializer<JobEvent>(registry);
-        _stages = stages;
         _logger = logger;
     }
 
@@ -52,7 +50,7 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         {
             foreach (var reading in tick.Readings)
             {
-                await SendAsync(HpcTopology.ReadingKey(reading.NodeId), await SerializeAsync(_readings, reading, AvroSubjects.NodeReadings), null, cancellationToken);
+                await SendAsync(HpcTopology.ReadingKey(reading.NodeId), () => SerializeAsync(_readings, reading, AvroSubjects.NodeReadings), null, cancellationToken);
             }
 
             count = tick.Readings.Count;
@@ -61,11 +59,11 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         {
             foreach (var jobEvent in tick.JobEvents)
             {
-                await SendAsync(HpcTopology.JobEventKey(jobEvent.State.ToString()), await SerializeAsync(_jobEvents, jobEvent, AvroSubjects.JobEvents), null, cancellationToken);
+                await SendAsync(HpcTopology.JobEventKey(jobEvent.State.ToString()), () => SerializeAsync(_jobEvents, jobEvent, AvroSubjects.JobEvents), null, cancellationToken);
             }
 
             // Behind the tick's job events in every processor's queue: all events up to this time are there.
-            await SendAsync(HpcTopology.SchedulerClockKey, ReadOnlyMemory<byte>.Empty, RabbitMQSchedulerClock.Stamp(tick.Time), cancellationToken);
+            await SendAsync(HpcTopology.SchedulerClockKey, static () => ValueTask.FromResult(ReadOnlyMemory<byte>.Empty), RabbitMQSchedulerClock.Stamp(tick.Time), cancellationToken);
             count = tick.JobEvents.Count;
         }
 
@@ -107,11 +105,20 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         }
     }
 
-    private async ValueTask SendAsync(string routingKey, ReadOnlyMemory<byte> body, KeyValuePair<string, object?>[]? headers, CancellationToken cancellationToken)
+    private async ValueTask SendAsync(string routingKey, Func<ValueTask<ReadOnlyMemory<byte>>> serialize, KeyValuePair<string, object?>[]? headers,
+        CancellationToken cancellationToken)
     {
-        var message = new Outgoing(routingKey, body, headers, Retry: false);
-        _unconfirmed.Add(message);
-        await PublishAsync(message, cancellationToken);
+        try
+        {
+            var body = await _publisher.PublishAsync(HpcTopology.TelemetryExchange, routingKey, serialize, headers: headers, cancellationToken: cancellationToken);
+            _unconfirmed.Add(new Outgoing(routingKey, body, headers, Retry: false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The broker is unreachable: keep the message in the batch, which the next flush publishes again.
+            _unconfirmed.Add(new Outgoing(routingKey, await serialize(), headers, Retry: false));
+            Interlocked.CompareExchange(ref _sendFailure, ex, null);
+        }
     }
 
     private async ValueTask PublishAsync(Outgoing message, CancellationToken cancellationToken)
@@ -128,18 +135,12 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The broker is unreachable: the message stays in the batch, which the next flush publishes again.
             Interlocked.CompareExchange(ref _sendFailure, ex, null);
         }
     }
 
-    private async Task<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subjectTopic)
-    {
-        var startedAt = PipelineStages.Now();
-        var body = await serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, subjectTopic));
-        _stages.Record(PipelineStages.Serialize, subjectTopic, startedAt);
-        return body;
-    }
+    private async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subject) =>
+        await serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, subject));
 
     private sealed record Outgoing(string RoutingKey, ReadOnlyMemory<byte> Body, KeyValuePair<string, object?>[]? Headers, bool Retry);
 }

@@ -43,7 +43,16 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     /// messages (mandatory) count as failed.
     /// </summary>
     public async ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, ActivityContext parent = default,
-        IEnumerable<KeyValuePair<string, object?>>? headers = null, CancellationToken cancellationToken = default)
+        IEnumerable<KeyValuePair<string, object?>>? headers = null, CancellationToken cancellationToken = default) =>
+        await PublishAsync(exchange, routingKey, () => ValueTask.FromResult(body), parent, headers, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// As <see cref="PublishAsync(string, string, ReadOnlyMemory{byte}, ActivityContext, IEnumerable{KeyValuePair{string, object}}?, CancellationToken)"/>,
+    /// with the body made by <paramref name="serialize"/> inside the message's <c>send</c> span, as its <c>serialize</c>
+    /// stage (as Kafka's serializers run inside Produce). Returns the body, for a caller that may have to send it again.
+    /// </summary>
+    public async ValueTask<ReadOnlyMemory<byte>> PublishAsync(string exchange, string routingKey, Func<ValueTask<ReadOnlyMemory<byte>>> serialize,
+        ActivityContext parent = default, IEnumerable<KeyValuePair<string, object?>>? headers = null, CancellationToken cancellationToken = default)
     {
         await _handOver.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -57,16 +66,40 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
                 properties.Headers[name] = value;
             }
 
-            properties.Headers[RabbitMQTelemetry.PublishedAtHeader] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var previous = Activity.Current;
             var activity = RabbitMQTelemetry.Activities.StartSend(exchange, parent);
-            Activity.Current = previous; // the span lives until the confirm, not over the caller's next steps
+            ReadOnlyMemory<byte> body;
+            try
+            {
+                var serializeStartedAt = PipelineStages.Now();
+                using (RabbitMQTelemetry.Activities.StartStage(PipelineStages.Serialize))
+                {
+                    body = await serialize().ConfigureAwait(false);
+                }
+
+                if (body.Length > 0)
+                {
+                    _telemetry.Stages.Record(PipelineStages.Serialize, exchange, serializeStartedAt);
+                }
+            }
+            catch
+            {
+                activity?.Stop();
+                _window.Release();
+                throw;
+            }
+            finally
+            {
+                Activity.Current = previous; // the send span lives until the confirm, not over the caller's next steps
+            }
+
             if (activity is { IsAllDataRequested: true })
             {
                 activity.SetTag(MessagingAttributes.RabbitMQRoutingKey, routingKey);
                 activity.SetTag(MessagingAttributes.BodySize, body.Length);
             }
 
+            properties.Headers[RabbitMQTelemetry.PublishedAtHeader] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             MessageTracing.Inject(activity, properties.Headers, RabbitMQTelemetry.SetHeader);
 
             ValueTask confirm;
@@ -81,6 +114,7 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
             }
 
             _ = AwaitConfirmAsync(confirm, exchange, activity, startedAt);
+            return body;
         }
         finally
         {

@@ -40,6 +40,26 @@ internal static class AppHostFactory
     }
 
     /// <summary>
+    /// Starts the AppHost's brokers alone (embedded Kafka and the local RabbitMQ, none of the services), for tests that
+    /// run the services' code in their own process; waits until RabbitMQ answers.
+    /// </summary>
+    public static async Task<DistributedApplication> StartBrokersOnlyAsync(params string[] settings)
+    {
+        var builder = await CreateAsync("Embedded", settings);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.Resources.Remove(project);
+        }
+
+        var app = await builder.BuildAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await app.StartAsync(timeout.Token);
+        await app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync("rabbitmq", timeout.Token);
+        return app;
+    }
+
+    /// <summary>
     /// Starts the AppHost in embedded mode with the Aspire dashboard beside it, and waits until the named resources
     /// are healthy. The testing builder gives the dashboard dynamic loopback ports and a browser token of its own, and
     /// points every service's OTLP exporter at it; <c>GetDashboardUrlAsync</c> returns the login URL with the token.

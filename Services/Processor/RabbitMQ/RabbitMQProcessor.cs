@@ -176,9 +176,10 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             return;
         }
 
-        if (message.TraceContext.TraceFlags.HasFlag(ActivityTraceFlags.Recorded))
+        // The enriched record continues the trace from this reading's process span.
+        if (Activity.Current is { Recorded: true } process)
         {
-            _readingTraces[(reading.NodeId, reading.Timestamp)] = message.TraceContext;
+            _readingTraces[(reading.NodeId, reading.Timestamp)] = process.Context;
         }
 
         // Behind the watermark already (the job events ran ahead): ready now, drained in batches rather than one by one.
@@ -197,8 +198,8 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
 
         if (_assembler.Add(part) is { } energy)
         {
-            var body = await SerializeAsync(_energySerializer, energy, AvroSubjects.JobEnergy);
-            await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.JobEnergyKey(energy.JobId), body, message.TraceContext, cancellationToken: cancellationToken);
+            await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.JobEnergyKey(energy.JobId),
+                () => SerializeAsync(_energySerializer, energy, AvroSubjects.JobEnergy), cancellationToken: cancellationToken);
             _metrics.JobEnergies.Add(1);
         }
     }
@@ -208,23 +209,27 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     {
         var startedAt = PipelineStages.Now();
         _readyReadings = 0;
-        var output = _join.Drain();
+        JoinOutput output;
+        using (RabbitMQTelemetry.Activities.StartStage(PipelineStages.Join))
+        {
+            output = _join.Drain();
+        }
+
         _stages.Record(PipelineStages.Join, HpcTopology.ReadingsExchange, startedAt);
         foreach (var enriched in output.Readings)
         {
             var key = (enriched.Reading.NodeId, enriched.Reading.Timestamp);
             var parent = _readingTraces.Remove(key, out var trace) ? trace : default;
-            var body = await SerializeAsync(_enrichedSerializer, enriched, AvroSubjects.EnrichedReadings);
-            await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.EnrichedReadingKey(enriched.Reading.NodeId), body,
-                parent, cancellationToken: cancellationToken);
+            await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.EnrichedReadingKey(enriched.Reading.NodeId),
+                () => SerializeAsync(_enrichedSerializer, enriched, AvroSubjects.EnrichedReadings), parent, cancellationToken: cancellationToken);
         }
 
         _metrics.Enriched.Add(output.Readings.Count);
         foreach (var part in output.EnergyParts)
         {
-            var body = await SerializeAsync(_partSerializer, part, AvroSubjects.JobEnergyParts);
             var owner = HpcTopology.JobOwner(part.JobId, _options.Instances);
-            await _publisher.PublishAsync(HpcTopology.EnergyPartsExchange, HpcTopology.EnergyPartsKey(owner), body, cancellationToken: cancellationToken);
+            await _publisher.PublishAsync(HpcTopology.EnergyPartsExchange, HpcTopology.EnergyPartsKey(owner),
+                () => SerializeAsync(_partSerializer, part, AvroSubjects.JobEnergyParts), cancellationToken: cancellationToken);
         }
     }
 
@@ -292,12 +297,6 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         await DeadLetterAsync(message, "Invalid", problem, cancellationToken);
     }
 
-    private async Task<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subject)
-    {
-        var startedAt = PipelineStages.Now();
-        using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Serialize);
-        var body = await serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, subject));
-        _stages.Record(PipelineStages.Serialize, subject, startedAt);
-        return body;
-    }
+    private static async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subject) =>
+        await serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, subject));
 }
