@@ -38,6 +38,13 @@ public abstract class RabbitMQConsumer : BackgroundService
 
     protected HpcTopology Topology => _context.Topology;
 
+    /// <summary>
+    /// Messages a consumer may handle before it must checkpoint and ack: the broker stops delivering to a queue's
+    /// consumer once it holds <c>Prefetch</c> unacked messages, so a batch that waited for more would only wait for its
+    /// timer. Half the prefetch of each queue keeps deliveries flowing while a checkpoint runs.
+    /// </summary>
+    protected int MaxBatch(int configured) => Math.Max(1, Math.Min(configured, _context.Settings.Prefetch / 2 * _queues.Count));
+
     /// <summary>The stage timings (<see cref="PipelineStages"/>) and counters every consumer shares.</summary>
     protected RabbitMQTelemetry Telemetry => _context.Telemetry;
 

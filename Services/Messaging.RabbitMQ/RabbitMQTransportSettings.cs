@@ -13,7 +13,7 @@ public sealed class RabbitMQTransportSettings
     public int ReadingShards { get; set; } = 4;
 
     /// <summary>Unacked messages the broker sends each consumer ahead of its acks (basic.qos); chosen by the raw benchmark.</summary>
-    public ushort Prefetch { get; set; } = 500;
+    public ushort Prefetch { get; set; } = 2_000;
 
     /// <summary>Deliveries a quorum queue makes of one message (it counts returns) before it dead-letters the message.</summary>
     public int DeliveryLimit { get; set; } = 5;

@@ -26,6 +26,7 @@ internal static class Extensions
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ProcessorMetrics.MeterName));
         if (MessagingTransports.Read(builder.Configuration) == MessagingTransport.RabbitMQ)
         {
+            options.ValidateReplica();
             if (options.StateDirectory is not { Length: > 0 })
             {
                 options.StateDirectory = Path.Combine(builder.Environment.ContentRootPath, ".data", "processor");

@@ -35,6 +35,13 @@ public sealed class ProcessorOptions
     /// <summary>…and at most this long between commits.</summary>
     public int BatchMilliseconds { get; set; } = 200;
 
+    /// <summary>
+    /// On RabbitMQ, at most this long between checkpoints (state file written, inputs acked). Each writes the state of
+    /// every node, so it is longer than Kafka's batches; outputs are sent as they are made either way, so it adds to
+    /// the work redone after a crash, not to latency.
+    /// </summary>
+    public int CheckpointMilliseconds { get; set; } = 1_000;
+
     /// <summary>Readings waiting for the scheduler's watermark above which reading partitions pause (bounds memory and snapshots).</summary>
     public int MaxWaitingReadings { get; set; } = 5_000;
 
@@ -42,14 +49,23 @@ public sealed class ProcessorOptions
 
     public void Validate()
     {
-        if (InstanceId < 0 || BatchSize < 1 || BatchMilliseconds < 1 || MaxWaitingReadings < 1)
+        if (InstanceId < 0 || BatchSize < 1 || BatchMilliseconds < 1 || CheckpointMilliseconds < 1 || MaxWaitingReadings < 1)
         {
-            throw new ArgumentException("Processor:InstanceId must be 0 or more; BatchSize, BatchMilliseconds and MaxWaitingReadings at least 1.");
+            throw new ArgumentException("Processor:InstanceId must be 0 or more; BatchSize, BatchMilliseconds, CheckpointMilliseconds and MaxWaitingReadings at least 1.");
         }
 
-        if (Instances < 1 || InstanceId >= Instances)
+        if (Instances < 1)
         {
-            throw new ArgumentException($"Processor:Instances is {Instances} and Processor:InstanceId {InstanceId}; Instances must be at least 1 and InstanceId below it.");
+            throw new ArgumentException($"Processor:Instances is {Instances}; set it to the number of RabbitMQ processor replicas, 1 or more.");
+        }
+    }
+
+    /// <summary>On RabbitMQ the instance number picks the reading shards, so it must be one of the replicas.</summary>
+    public void ValidateReplica()
+    {
+        if (InstanceId >= Instances)
+        {
+            throw new ArgumentException($"Processor:InstanceId is {InstanceId} but Processor:Instances is {Instances}; set InstanceId from 0 to {Instances - 1}.");
         }
     }
 }

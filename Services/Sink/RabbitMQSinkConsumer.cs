@@ -84,7 +84,7 @@ internal sealed class RabbitMQSinkConsumer(
         }
 
         _lastHandled = message;
-        if (++_pending >= Settings.BatchSize)
+        if (++_pending >= MaxBatch(Settings.BatchSize))
         {
             await CheckpointAsync(cancellationToken);
         }

@@ -8,8 +8,17 @@ using Microsoft.Extensions.Logging;
 
 namespace HpcAspire.Benchmarks;
 
+/// <summary>Which application a pipeline run drives: the AppHost settings that select it and the folder its sink writes.</summary>
+internal sealed record PipelineTarget(string Name, string SinkFolder, params string[] Settings)
+{
+    public static readonly PipelineTarget Kafka = new("Kafka", "sink", "Application:Transports=Kafka");
+
+    public static PipelineTarget RabbitMQ(int processors) => new($"RabbitMQ, {processors} processor(s)", "sink-rabbitmq",
+        "Application:Transports=RabbitMQ", $"RabbitMQ:Processors={processors}", $"RabbitMQ:ReadingShards={Math.Max(4, processors)}");
+}
+
 /// <summary>
-/// The whole Kafka application in embedded mode at an offered rate of readings per second: the
+/// The whole application (Kafka's or RabbitMQ's) in embedded mode at an offered rate of readings per second: the
 /// generators pace to the wall clock, so a reading's simulated time says when it was sent, and the
 /// time its row appears in the sink's CSV is its end-to-end latency (to a durable write).
 /// Sustained means the backlog (sent − written) does not grow over the measured window.
@@ -19,14 +28,14 @@ internal static class PipelineBenchmark
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan Measured = TimeSpan.FromSeconds(60);
 
-    public static async Task<int> RunAsync(IReadOnlyList<int> offeredRates)
+    public static async Task<int> RunAsync(PipelineTarget target, IReadOnlyList<int> offeredRates)
     {
-        Console.WriteLine($"pipeline: {Warmup.TotalSeconds:0} s warm-up, then {Measured.TotalSeconds:0} s measured per rate");
+        Console.WriteLine($"pipeline ({target.Name}): {Warmup.TotalSeconds:0} s warm-up, then {Measured.TotalSeconds:0} s measured per rate");
         Console.WriteLine("| offered readings/s | nodes × Hz | written rows/s | backlog start → end | latency p50 | p99 | peak working set (MB) |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var rate in offeredRates)
         {
-            Console.WriteLine(await RunOnceAsync(rate, [], dashboard: false));
+            Console.WriteLine(await RunOnceAsync(target, rate, [], dashboard: false));
         }
 
         return 0;
@@ -47,14 +56,14 @@ internal static class PipelineBenchmark
                  })
         {
             string[] settings = argument.Length > 0 ? [$"OTEL_TRACES_SAMPLER={sampler}", $"OTEL_TRACES_SAMPLER_ARG={argument}"] : [$"OTEL_TRACES_SAMPLER={sampler}"];
-            var row = await RunOnceAsync(rate, settings, dashboard: true);
+            var row = await RunOnceAsync(PipelineTarget.Kafka, rate, settings, dashboard: true);
             Console.WriteLine($"| {label} | {sampler}{(argument.Length > 0 ? $" {argument}" : "")} |{string.Join('|', row.Split('|')[3..])}");
         }
 
         return 0;
     }
 
-    private static async Task<string> RunOnceAsync(int rate, string[] settings, bool dashboard)
+    private static async Task<string> RunOnceAsync(PipelineTarget target, int rate, string[] settings, bool dashboard)
     {
         // At most 2,000 nodes (the processor keeps a window per node); above that, nodes read faster than 1 Hz.
         var nodes = Math.Min(rate, 2_000);
@@ -69,13 +78,13 @@ internal static class PipelineBenchmark
             "Infrastructure:Mode=Embedded", $"Infrastructure:DataDirectory={dataDirectory}",
             $"Cluster:NodeCount={nodes}", $"Cluster:StartTime={start:O}",
             $"Generator:TicksPerSecond={ticksPerSecond.ToString(CultureInfo.InvariantCulture)}", "Generator:AlignToWallClock=true",
-            .. settings,
+            .. target.Settings, .. settings,
         ]);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         await using var app = await builder.BuildAsync();
         await app.StartAsync();
 
-        var sink = new CsvTail(Path.Combine(dataDirectory, "sink", "enriched-readings"));
+        var sink = new CsvTail(Path.Combine(dataDirectory, target.SinkFolder, "enriched-readings"));
         var latencies = new List<double>();
         var warmupEnds = start + Warmup;
         var measureEnds = warmupEnds + Measured;
@@ -159,6 +168,12 @@ internal static class PipelineBenchmark
             catch (IOException)
             {
                 continue;
+            }
+
+            // The embedded RabbitMQ server: an Erlang VM with this run's data directory on its command line.
+            if (commandLine.Contains("beam.smp", StringComparison.Ordinal) && commandLine.Contains("hpcaspire-benchmark", StringComparison.Ordinal))
+            {
+                yield return ("rabbitmq", process.Id);
             }
 
             foreach (var service in new[] { "Generator", "Processor", "Sink", "SchemaRegistry" })

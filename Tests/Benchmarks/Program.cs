@@ -4,19 +4,29 @@ using HpcAspire.Benchmarks;
 // dotnet run -c Release --project Tests/Benchmarks -- pipeline [rates…]   (readings/s offered, e.g. 1000 20000 50000)
 // dotnet run -c Release --project Tests/Benchmarks -- all [rates…]        (raw, then the pipeline, in one run)
 // dotnet run -c Release --project Tests/Benchmarks -- tracing [rate]      (one rate with traces sampled at 100 %, 1 % and off)
+// dotnet run -c Release --project Tests/Benchmarks -- raw-rabbitmq [messages]
+// dotnet run -c Release --project Tests/Benchmarks -- rabbitmq-pipeline [processors] [rates…]
+// dotnet run -c Release --project Tests/Benchmarks -- rabbitmq [rates…]   (raw RabbitMQ, then the RabbitMQ application with 1, 2 and 4 processors, in one run)
 return args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
-    "pipeline" => await PipelineBenchmark.RunAsync(Rates()),
+    "pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
+    "raw-rabbitmq" => await RawRabbitMQBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(100_000)),
+    "rabbitmq-pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(int.Parse(args.ElementAtOrDefault(1) ?? "1")), Rates(skip: 2)),
+    "rabbitmq" => await RawRabbitMQBenchmark.RunAsync(100_000)
+                  | await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(1), Rates())
+                  | await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(2), Rates())
+                  | await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(4), Rates()),
     "tracing" => await PipelineBenchmark.RunTracingAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(8_000)),
-    "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(Rates()),
+    "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
     _ => Usage(),
 };
 
-List<int> Rates() => args.Length > 1 ? args.Skip(1).Select(int.Parse).ToList() : [1_000, 20_000, 50_000];
+List<int> Rates(int skip = 1) => args.Length > skip ? args.Skip(skip).Select(int.Parse).ToList() : [1_000, 20_000, 50_000];
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …] | tracing [offered readings/s]");
+    Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …] | tracing [offered readings/s]\n" +
+                            "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]");
     return 2;
 }

@@ -24,7 +24,8 @@ public sealed class NodeTelemetryJoin
     private readonly SortedDictionary<string, Queue<NodeReading>> _waiting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RollingWindow> _windows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTime> _lastReading = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Job, string Node), NodeEnergyIntegral> _energy = [];
+    // Per node, then per job: exporting one node's state touches that node's integrals only.
+    private readonly Dictionary<string, Dictionary<string, NodeEnergyIntegral>> _energy = new(StringComparer.Ordinal);
 
     public NodeTelemetryJoin(int jobEventPartitions, IReadOnlySet<string> nodes, AnomalyRules? rules = null, int windowSize = 30)
     {
@@ -50,7 +51,7 @@ public sealed class NodeTelemetryJoin
         _windows.TryGetValue(node, out var window) ? window.Readings : [],
         _waiting.TryGetValue(node, out var queue) ? [.. queue] : [],
         _allocations.RunsOn(node),
-        [.. _energy.Where(e => e.Key.Node == node).Select(e => e.Value.Export(e.Key.Job))]);
+        _energy.TryGetValue(node, out var integrals) ? [.. integrals.Select(e => e.Value.Export(e.Key))] : []);
 
     /// <summary>Replaces what this join knows of the node by an exported state; job events and clocks after it are applied next.</summary>
     public void ImportNode(NodeState state)
@@ -77,7 +78,7 @@ public sealed class NodeTelemetryJoin
 
         foreach (var integral in state.Integrals)
         {
-            _energy[(integral.JobId, state.Node)] = NodeEnergyIntegral.Import(integral);
+            EnergyOn(state.Node)[integral.JobId] = NodeEnergyIntegral.Import(integral);
         }
 
         _allocations.Restore(state.Node, state.Runs);
@@ -92,10 +93,7 @@ public sealed class NodeTelemetryJoin
         _lastReading.Remove(node);
         _windows.Remove(node);
         _waiting.Remove(node);
-        foreach (var key in _energy.Keys.Where(k => k.Node == node).ToList())
-        {
-            _energy.Remove(key);
-        }
+        _energy.Remove(node);
     }
 
     /// <summary>Applies a job event; returns why it is invalid (an end of a job never started), or null.</summary>
@@ -173,10 +171,10 @@ public sealed class NodeTelemetryJoin
     private EnrichedReading Process(string node, NodeReading reading, List<JobEnergyPart> parts)
     {
         // Jobs that ran on the node: this reading closes the interval up to it.
+        var integrals = EnergyOn(node);
         foreach (var run in _allocations.RunsOn(node).Where(run => run.Start <= reading.Timestamp))
         {
-            var key = (run.JobId, node);
-            if (!_energy.TryGetValue(key, out var integral))
+            if (!integrals.TryGetValue(run.JobId, out var integral))
             {
                 if (!run.RunsAt(reading.Timestamp))
                 {
@@ -185,14 +183,14 @@ public sealed class NodeTelemetryJoin
                     continue;
                 }
 
-                _energy[key] = integral = new NodeEnergyIntegral(run.Start);
+                integrals[run.JobId] = integral = new NodeEnergyIntegral(run.Start);
             }
 
             integral.Add(reading, run.End);
             if (run.End is { } end && integral.IsCompleteFor(end))
             {
                 parts.Add(Part(run, node, integral));
-                _energy.Remove(key);
+                integrals.Remove(run.JobId);
                 _allocations.Release(run.JobId, node);
             }
         }
@@ -211,6 +209,9 @@ public sealed class NodeTelemetryJoin
             Anomalies = anomalies,
         };
     }
+
+    private Dictionary<string, NodeEnergyIntegral> EnergyOn(string node) =>
+        _energy.TryGetValue(node, out var integrals) ? integrals : _energy[node] = new Dictionary<string, NodeEnergyIntegral>(StringComparer.Ordinal);
 
     private static JobEnergyPart Part(JobRun run, string node, NodeEnergyIntegral integral) => new()
     {

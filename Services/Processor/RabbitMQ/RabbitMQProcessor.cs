@@ -68,7 +68,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         _partsQueue = HpcTopology.EnergyPartsQueue(_options.InstanceId);
     }
 
-    protected override TimeSpan CheckpointInterval => TimeSpan.FromMilliseconds(_options.BatchMilliseconds);
+    protected override TimeSpan CheckpointInterval => TimeSpan.FromMilliseconds(_options.CheckpointMilliseconds / 4.0);
 
     private static IReadOnlyList<string> QueuesOf(HpcTopology topology, ProcessorOptions options) =>
         [HpcTopology.JobEventsQueue(options.InstanceId), HpcTopology.EnergyPartsQueue(options.InstanceId),
@@ -134,14 +134,14 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         }
 
         _lastHandled = message;
-        if (++_sinceCheckpoint >= _options.BatchSize)
+        if (++_sinceCheckpoint >= MaxBatch(_options.BatchSize))
         {
             await CheckpointAsync(cancellationToken);
         }
     }
 
     protected override Task OnCheckpointDueAsync(CancellationToken cancellationToken) =>
-        _sinceCheckpointClock.ElapsedMilliseconds >= _options.BatchMilliseconds ? CheckpointAsync(cancellationToken) : Task.CompletedTask;
+        _sinceCheckpointClock.ElapsedMilliseconds >= _options.CheckpointMilliseconds ? CheckpointAsync(cancellationToken) : Task.CompletedTask;
 
     private async Task HandleJobEventAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
