@@ -12,6 +12,13 @@ namespace HpcAspire.Messaging.RabbitMQ;
 /// acked for it. A handler that throws returns the message to its queue; the quorum queue dead-letters it once it
 /// has been delivered more than the delivery limit. A message that can never succeed (undecodable, invalid) goes to
 /// <see cref="DeadLetterAsync"/> with its reason and then counts as handled.
+/// <para>
+/// Consuming happens in sessions, one channel each. When the channel closes (the broker went away, or the subclass
+/// called <see cref="RestartSessionAsync"/> because a checkpoint failed), the broker takes back every unacked
+/// delivery, and the next session first restores the last checkpoint (<see cref="OnSessionStartAsync"/>), so the
+/// in-memory state never holds the effect of a message the broker will deliver again. Handlers, session starts and
+/// the periodic <see cref="OnCheckpointDueAsync"/> take turns.
+/// </para>
 /// </summary>
 public abstract class RabbitMQConsumer : BackgroundService
 {
@@ -102,7 +109,7 @@ public abstract class RabbitMQConsumer : BackgroundService
         headers[DeadLetterHeaders.SourceQueue] = message.Queue;
         headers[DeadLetterHeaders.SourceRoutingKey] = message.RoutingKey;
         headers[DeadLetterHeaders.Service] = _context.ServiceName;
-        await ((IChannel)message.Session).BasicPublishAsync(HpcTopology.DeadLetterExchange, message.RoutingKey, mandatory: true,
+        await message.Session.BasicPublishAsync(HpcTopology.DeadLetterExchange, message.RoutingKey, mandatory: true,
             new BasicProperties { Persistent = true, Headers = headers }, message.Body, cancellationToken).ConfigureAwait(false);
         _context.Telemetry.DeadLettered(message.Queue, reason);
         Activity.Current?.AddEvent(new ActivityEvent("dead-lettered", tags: new ActivityTagsCollection

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RabbitMQ.Client;
 
 namespace HpcAspire.Messaging.RabbitMQ;
 
@@ -8,7 +9,7 @@ namespace HpcAspire.Messaging.RabbitMQ;
 /// </summary>
 public sealed class ReceivedMessage
 {
-    internal ReceivedMessage(object session, string queue, string routingKey, ulong deliveryTag, bool redelivered, ReadOnlyMemory<byte> body,
+    internal ReceivedMessage(IChannel session, string queue, string routingKey, ulong deliveryTag, bool redelivered, ReadOnlyMemory<byte> body,
         IDictionary<string, object?>? headers, ActivityContext traceContext)
     {
         Session = session;
@@ -22,7 +23,7 @@ public sealed class ReceivedMessage
     }
 
     /// <summary>The channel it came on: its delivery tag means something only there.</summary>
-    internal object Session { get; }
+    internal IChannel Session { get; }
 
     public string Queue { get; }
 
