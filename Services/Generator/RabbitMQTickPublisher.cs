@@ -139,7 +139,7 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         }
     }
 
-    private async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subject) =>
+    private static async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subject) =>
         await serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, subject));
 
     private sealed record Outgoing(string RoutingKey, ReadOnlyMemory<byte> Body, KeyValuePair<string, object?>[]? Headers, bool Retry);

@@ -6,6 +6,7 @@ using HpcAspire.Tests.Support;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
+using static HpcAspire.Tests.Tracing.SpanTree;
 using Xunit.Abstractions;
 
 namespace HpcAspire.Tests.Tracing;
@@ -108,45 +109,6 @@ public sealed class RabbitMQReadingTraceTests(ITestOutputHelper log)
         }
     }
 
-    private static void AssertMessaging(Activity span, string destination, string operation)
-    {
-        Assert.Equal("rabbitmq", span.GetTagItem(MessagingAttributes.System));
-        Assert.Equal(destination, span.GetTagItem(MessagingAttributes.DestinationName));
-        Assert.Equal(operation, span.GetTagItem(MessagingAttributes.OperationType));
-    }
-
-    private static void AssertChild(List<Activity> trace, Activity parent, string stage) =>
-        Assert.Contains(trace, s => s.DisplayName == stage && s.ParentSpanId == parent.SpanId && s.Kind == ActivityKind.Internal);
-
-    private static Activity? RootOf(List<Activity> spans, Activity span)
-    {
-        var current = span;
-        while (current.ParentSpanId != default)
-        {
-            var parentId = current.ParentSpanId;
-            current = spans.FirstOrDefault(s => s.SpanId == parentId);
-            if (current is null)
-            {
-                return null;
-            }
-        }
-
-        return current;
-    }
-
-    private static async Task<T?> WaitForAsync<T>(Func<T?> probe, TimeSpan timeout) where T : class
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return probe();
-    }
+    private static void AssertMessaging(Activity span, string destination, string operation) =>
+        SpanTree.AssertMessaging(span, "rabbitmq", destination, operation);
 }

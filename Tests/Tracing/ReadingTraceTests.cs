@@ -7,6 +7,7 @@ using HpcAspire.Tests.Support;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
+using static HpcAspire.Tests.Tracing.SpanTree;
 using Xunit.Abstractions;
 
 namespace HpcAspire.Tests.Tracing;
@@ -117,47 +118,6 @@ public sealed class ReadingTraceTests(ITestOutputHelper log)
         }
     }
 
-    private static void AssertMessaging(Activity span, string destination, string operation)
-    {
-        Assert.Equal("kafka", span.GetTagItem(MessagingAttributes.System));
-        Assert.Equal(destination, span.GetTagItem(MessagingAttributes.DestinationName));
-        Assert.Equal(operation, span.GetTagItem(MessagingAttributes.OperationType));
-    }
-
-    private static void AssertChild(List<Activity> trace, Activity parent, string stage) =>
-        Assert.Contains(trace, s => s.DisplayName == stage && s.ParentSpanId == parent.SpanId && s.Kind == ActivityKind.Internal);
-
-    private static Activity? RootOf(List<Activity> spans, Activity span)
-    {
-        var current = span;
-        while (current.ParentSpanId != default)
-        {
-            var parentId = current.ParentSpanId;
-            var parent = spans.FirstOrDefault(s => s.SpanId == parentId);
-            if (parent is null)
-            {
-                return null;
-            }
-
-            current = parent;
-        }
-
-        return current;
-    }
-
-    private static async Task<T?> WaitForAsync<T>(Func<T?> probe, TimeSpan timeout) where T : class
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return probe();
-    }
+    private static void AssertMessaging(Activity span, string destination, string operation) =>
+        SpanTree.AssertMessaging(span, "kafka", destination, operation);
 }
