@@ -75,7 +75,6 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
 // fanned out to every processor. Same generators, rules and CSV writing; only the adapters differ.
 if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
 {
-    var shards = infrastructure.RabbitMQ.ReadingShards;
     foreach (var (name, stream) in new[] { ("rabbitmq-node-reading-generator", "NodeReadings"), ("rabbitmq-job-event-generator", "JobEvents") })
     {
         builder.AddProject<Projects.HpcAspire_Generator>(name, launchProfileName: null)
@@ -83,7 +82,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
             .WithHttpHealthCheck("/health")
             .WithClusterSimulation(stream)
             .WithTraceSampling()
-            .WithRabbitMQTransport(shards)
+            .WithRabbitMQTransport(infrastructure.RabbitMQ)
             .WithReference(rabbitmq).WaitFor(rabbitmq)
             .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
     }
@@ -99,7 +98,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
             .WithEnvironment("Processor__Instances", replicas.ToString())
             .WithLocalData("Processor__StateDirectory", infrastructure, "processor-rabbitmq")
             .WithTraceSampling()
-            .WithRabbitMQTransport(shards)
+            .WithRabbitMQTransport(infrastructure.RabbitMQ)
             .WithReference(rabbitmq).WaitFor(rabbitmq)
             .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
     }
@@ -109,7 +108,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
         .WithHttpHealthCheck("/health")
         .WithLocalData("Sink__OutputDirectory", infrastructure, "sink-rabbitmq")
         .WithTraceSampling()
-        .WithRabbitMQTransport(shards)
+        .WithRabbitMQTransport(infrastructure.RabbitMQ)
         .WithReference(rabbitmq).WaitFor(rabbitmq)
         .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
 }

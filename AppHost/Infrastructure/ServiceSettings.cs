@@ -16,9 +16,13 @@ internal static class ServiceSettings
             }
         });
 
-    /// <summary>Runs the service's RabbitMQ adapters; every service of that application must agree on the reading shards.</summary>
-    public static IResourceBuilder<ProjectResource> WithRabbitMQTransport(this IResourceBuilder<ProjectResource> service, int readingShards) =>
+    /// <summary>
+    /// Runs the service's RabbitMQ adapters; every service of that application must agree on the reading shards and the
+    /// processor replicas, whose queues each of them declares.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithRabbitMQTransport(this IResourceBuilder<ProjectResource> service, RabbitMQSettings rabbitmq) =>
         service
             .WithEnvironment("Messaging__Transport", "RabbitMQ")
-            .WithEnvironment("Messaging__RabbitMQ__ReadingShards", readingShards.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .WithEnvironment("Messaging__RabbitMQ__ReadingShards", rabbitmq.ReadingShards.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Messaging__RabbitMQ__Processors", rabbitmq.Processors.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -47,6 +47,8 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
 
     public int ReadingShards => settings.ReadingShards;
 
+    public int Processors => settings.Processors;
+
     /// <summary>A node's readings: <c>node.&lt;nodeId&gt;.reading</c>. Node ids must not contain dots.</summary>
     public static string ReadingKey(string nodeId) => $"node.{nodeId}.reading";
 
@@ -84,7 +86,7 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
         Enumerable.Range(0, settings.ReadingShards).Where(shard => shard % instances == instance).Select(ReadingShardQueue);
 
     /// <summary>
-    /// Declares everything but the per-instance job-event queues. Declaring what exists with the same arguments is a
+    /// Declares everything, the queues of every processor replica included. Declaring what exists with the same arguments is a
     /// no-op, so every service may call this at start; a queue that exists with other arguments makes the broker refuse.
     /// </summary>
     public async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken = default)
@@ -107,6 +109,11 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
         }
 
         await channel.ExchangeDeclareAsync(EnergyPartsExchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        foreach (var instance in Enumerable.Range(0, settings.Processors))
+        {
+            await DeclareProcessorQueuesAsync(channel, instance, cancellationToken);
+        }
+
         await channel.ExchangeDeclareAsync(ResultsExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(SinkQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: WorkQueueArguments(singleActiveConsumer: false), cancellationToken: cancellationToken);
@@ -115,13 +122,13 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
 
     /// <summary>
     /// Processor <paramref name="instance"/>'s own queues: every job event and scheduler clock, and the energy shares
-    /// of the jobs it owns. Durable, so a restarted instance misses none.
+    /// of the jobs it owns. Durable, so a restarted instance misses none; declared by every service for every replica
+    /// (<see cref="RabbitMQTransportSettings.Processors"/>), so they exist before the first job event is published.
     /// </summary>
-    public async Task DeclareProcessorQueuesAsync(IConnection connection, int instance, CancellationToken cancellationToken = default)
+    private async Task DeclareProcessorQueuesAsync(IChannel channel, int instance, CancellationToken cancellationToken)
     {
         var jobEvents = JobEventsQueue(instance);
         var energyParts = EnergyPartsQueue(instance);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(jobEvents, durable: true, exclusive: false, autoDelete: false,
             arguments: WorkQueueArguments(singleActiveConsumer: true), cancellationToken: cancellationToken);
         await channel.QueueBindAsync(jobEvents, TelemetryExchange, JobEventBinding, cancellationToken: cancellationToken);

@@ -48,9 +48,10 @@ public abstract class RabbitMQConsumer : BackgroundService
     /// <summary>
     /// Messages a consumer may handle before it must checkpoint and ack: the broker stops delivering to a queue's
     /// consumer once it holds <c>Prefetch</c> unacked messages, so a batch that waited for more would only wait for its
-    /// timer. Half the prefetch of each queue keeps deliveries flowing while a checkpoint runs.
+    /// timer. Half the prefetch of each of the <paramref name="busyQueues"/> the bulk of the messages come from keeps
+    /// deliveries flowing while a checkpoint runs.
     /// </summary>
-    protected int MaxBatch(int configured) => Math.Max(1, Math.Min(configured, _context.Settings.Prefetch / 2 * _queues.Count));
+    protected int MaxBatch(int configured, int busyQueues = 1) => Math.Max(1, Math.Min(configured, _context.Settings.Prefetch / 2 * busyQueues));
 
     /// <summary>The stage timings (<see cref="PipelineStages"/>) and counters every consumer shares.</summary>
     protected RabbitMQTelemetry Telemetry => _context.Telemetry;
@@ -211,8 +212,11 @@ public abstract class RabbitMQConsumer : BackgroundService
                 break;
             }
 
-            await _turn.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (stoppingToken.IsCancellationRequested)
+            try
+            {
+                await _turn.WaitAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
             {
                 break;
             }
@@ -305,9 +309,9 @@ public abstract class RabbitMQConsumer : BackgroundService
 
         var headers = properties.Headers;
         var stages = _context.Telemetry.Stages;
-        if (headers is not null && headers.TryGetValue(RabbitMQTelemetry.PublishedAtHeader, out var publishedAt) && publishedAt is long milliseconds)
+        if (RabbitMQTelemetry.ReadUnixMilliseconds(headers, RabbitMQTelemetry.PublishedAtHeader) is { } publishedAt)
         {
-            stages.RecordBrokerWait(queue, DateTimeOffset.FromUnixTimeMilliseconds(milliseconds).UtcDateTime);
+            stages.RecordBrokerWait(queue, publishedAt);
         }
 
         var parent = RabbitMQTelemetry.ContextOf(headers);
@@ -343,8 +347,12 @@ public abstract class RabbitMQConsumer : BackgroundService
             Logger.LogError(ex, "Handling a message from {Queue} ({RoutingKey}, delivery {DeliveryTag}) failed; it goes back to the queue", queue, routingKey, deliveryTag);
             if (channel.IsOpen)
             {
-                await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+                await channel.BasicRejectAsync(deliveryTag, requeue: true, CancellationToken.None).ConfigureAwait(false);
             }
+
+            // The state may hold part of its effects, and messages after it may be handled before it comes back:
+            // start again from the last checkpoint, with everything unacked delivered again in order.
+            await RestartSessionAsync($"a handler failed ({ex.GetType().Name})").ConfigureAwait(false);
         }
         finally
         {

@@ -14,8 +14,5 @@ public static class RabbitMQSchedulerClock
         [new(Header, new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeMilliseconds())];
 
     /// <summary>The clock time of a control message, or null for an ordinary one.</summary>
-    public static DateTime? Read(ReceivedMessage message) =>
-        message.Headers is { } headers && headers.TryGetValue(Header, out var value) && value is long milliseconds
-            ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds).UtcDateTime
-            : null;
+    public static DateTime? Read(ReceivedMessage message) => RabbitMQTelemetry.ReadUnixMilliseconds(message.Headers, Header);
 }

@@ -47,6 +47,13 @@ public sealed class RabbitMQTelemetry
     public static ActivityContext ContextOf(IDictionary<string, object?>? headers) =>
         headers is null ? default : MessageTracing.Extract(headers, GetHeader);
 
+    /// <summary>A Unix-milliseconds header as UTC time; null when it is missing, not a number, or out of range.</summary>
+    internal static DateTime? ReadUnixMilliseconds(IDictionary<string, object?>? headers, string name) =>
+        headers is not null && headers.TryGetValue(name, out var value) && value is long milliseconds
+        && milliseconds >= DateTimeOffset.MinValue.ToUnixTimeMilliseconds() && milliseconds <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+            ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds).UtcDateTime
+            : null;
+
     internal static void SetHeader(IDictionary<string, object?> headers, string name, string value) => headers[name] = value;
 
     /// <summary>A header as text: the client receives AMQP long strings as bytes.</summary>

@@ -15,8 +15,17 @@ public sealed class RabbitMQTransportSettings
     /// <summary>Unacked messages the broker sends each consumer ahead of its acks (basic.qos); chosen by the raw benchmark.</summary>
     public ushort Prefetch { get; set; } = 2_000;
 
-    /// <summary>Deliveries a quorum queue makes of one message (it counts returns) before it dead-letters the message.</summary>
-    public int DeliveryLimit { get; set; } = 5;
+    /// <summary>
+    /// Deliveries a quorum queue makes of one message before it dead-letters it. Returns count, and so does every
+    /// message a session had unacked when it ended, so this leaves room for broker restarts as well as failing handlers.
+    /// </summary>
+    public int DeliveryLimit { get; set; } = 20;
+
+    /// <summary>
+    /// Processor replicas of the application: every service declares each replica's job-event and energy-share queues,
+    /// so no job event is published before a replica's queue exists.
+    /// </summary>
+    public int Processors { get; set; } = 1;
 
     /// <summary>Messages a publisher keeps awaiting their confirms; a full window makes the next publish wait.</summary>
     public int PublishWindow { get; set; } = 2_000;
@@ -31,6 +40,11 @@ public sealed class RabbitMQTransportSettings
         if (Prefetch < 1)
         {
             throw new InvalidOperationException($"{SectionName}:Prefetch must be at least 1 (0 would mean unlimited); it is {Prefetch}.");
+        }
+
+        if (Processors < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:Processors must be at least 1; it is {Processors}.");
         }
 
         if (DeliveryLimit < 1)

@@ -159,10 +159,12 @@ public class ContainersModeModelTests
             Assert.Equal(i.ToString(), env["Processor__InstanceId"]);
             Assert.Equal("3", env["Processor__Instances"]);
             Assert.Equal("6", env["Messaging__RabbitMQ__ReadingShards"]);
+            Assert.Equal("3", env["Messaging__RabbitMQ__Processors"]);
         }
 
         var generator = await EnvironmentOf((IResourceWithEnvironment)builder.Resources.Single(r => r.Name == "rabbitmq-node-reading-generator"));
         Assert.Equal("6", generator["Messaging__RabbitMQ__ReadingShards"]);
+        Assert.Equal("3", generator["Messaging__RabbitMQ__Processors"]);
     }
 
     private static string ImageOf(IResource resource)

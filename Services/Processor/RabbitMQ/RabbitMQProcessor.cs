@@ -38,6 +38,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     private readonly IAsyncSerializer<JobEnergy> _energySerializer;
     private readonly string _jobEventsQueue;
     private readonly string _partsQueue;
+    private readonly int _shards;
 
     // The trace of each sampled reading still waiting for the watermark: its enriched record continues it.
     private readonly Dictionary<(string Node, DateTime At), ActivityContext> _readingTraces = [];
@@ -65,6 +66,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         _partSerializer = new AvroSerializer<JobEnergyPart>(registry);
         _energySerializer = new AvroSerializer<JobEnergy>(registry);
         _jobEventsQueue = HpcTopology.JobEventsQueue(_options.InstanceId);
+        _shards = context.Topology.ReadingShardQueuesOf(_options.InstanceId, _options.Instances).Count();
         _partsQueue = HpcTopology.EnergyPartsQueue(_options.InstanceId);
     }
 
@@ -76,8 +78,13 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
 
     protected override async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken)
     {
+        if (Topology.Processors != _options.Instances)
+        {
+            throw new InvalidOperationException(
+                $"Processor:Instances is {_options.Instances} but Messaging:RabbitMQ:Processors is {Topology.Processors}; every RabbitMQ service must be told the same replica count (the AppHost sets both from RabbitMQ:Processors).");
+        }
+
         await base.DeclareAsync(connection, cancellationToken);
-        await Topology.DeclareProcessorQueuesAsync(connection, _options.InstanceId, cancellationToken);
         if (Topology.ReadingShards < _options.Instances)
         {
             Logger.LogWarning("{Instances} processor instances share {Shards} reading shards: instances {From} and above get no readings",
@@ -134,7 +141,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         }
 
         _lastHandled = message;
-        if (++_sinceCheckpoint >= MaxBatch(_options.BatchSize))
+        if (++_sinceCheckpoint >= MaxBatch(_options.BatchSize, _shards))
         {
             await CheckpointAsync(cancellationToken);
         }
