@@ -25,7 +25,6 @@ public abstract class RabbitMQConsumer : BackgroundService
     private readonly RabbitMQConsumerContext _context;
     private readonly string _consumerGroup;
     private readonly IReadOnlyList<string> _queues;
-    private readonly SemaphoreSlim _ackLock = new(1, 1);
     // Handlers, session starts and checkpoints take turns: the state they share needs no other lock.
     private readonly SemaphoreSlim _turn = new(1, 1);
     private ulong _ackedThrough;
@@ -59,9 +58,11 @@ public abstract class RabbitMQConsumer : BackgroundService
     /// <summary>Handles one delivery; returns when the message is handled (or dead-lettered), not necessarily durable yet.</summary>
     protected abstract Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Declares what the consumer needs before it consumes; by default the shared topology.</summary>
-    protected virtual Task DeclareAsync(IConnection connection, CancellationToken cancellationToken) =>
-        Topology.DeclareAsync(connection, cancellationToken);
+    /// <summary>
+    /// Checks or declares what the consumer needs before it first consumes. The shared topology is already there:
+    /// <c>AddRabbitMQMessaging</c>'s hosted service declares it when the host starts, before any consumer.
+    /// </summary>
+    protected virtual Task PrepareAsync(IConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
     /// Acks every delivery of <paramref name="message"/>'s session up to and including it (multiple=true): call it once
@@ -70,22 +71,15 @@ public abstract class RabbitMQConsumer : BackgroundService
     /// </summary>
     protected async ValueTask AckThroughAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
     {
-        await _ackLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        // Called from a handler or a checkpoint, which take turns: nothing else acks meanwhile. Acking a tag that is no
+        // longer outstanding would close the channel, so acks stay strictly increasing.
+        if (!ReferenceEquals(message.Session, _channel) || _channel is not { IsOpen: true } channel || message.DeliveryTag <= _ackedThrough)
         {
-            // Acking a tag that is no longer outstanding would close the channel: keep acks strictly increasing.
-            if (!ReferenceEquals(message.Session, _channel) || _channel is not { IsOpen: true } channel || message.DeliveryTag <= _ackedThrough)
-            {
-                return;
-            }
+            return;
+        }
 
-            await channel.BasicAckAsync(message.DeliveryTag, multiple: true, cancellationToken).ConfigureAwait(false);
-            _ackedThrough = message.DeliveryTag;
-        }
-        finally
-        {
-            _ackLock.Release();
-        }
+        await channel.BasicAckAsync(message.DeliveryTag, multiple: true, cancellationToken).ConfigureAwait(false);
+        _ackedThrough = message.DeliveryTag;
     }
 
     /// <summary>How often <see cref="OnCheckpointDueAsync"/> runs when no delivery comes; zero (the default) for never.</summary>
@@ -162,17 +156,17 @@ public abstract class RabbitMQConsumer : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        var declared = false;
+        var prepared = false;
         var checkpoints = CheckpointInterval > TimeSpan.Zero ? RunCheckpointsAsync(stoppingToken) : Task.CompletedTask;
         while (!stoppingToken.IsCancellationRequested)
         {
             var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             try
             {
-                if (!declared)
+                if (!prepared)
                 {
-                    await DeclareAsync(_context.Connection, stoppingToken).ConfigureAwait(false);
-                    declared = true;
+                    await PrepareAsync(_context.Connection, stoppingToken).ConfigureAwait(false);
+                    prepared = true;
                 }
 
                 await OpenSessionAsync(ended, stoppingToken).ConfigureAwait(false);

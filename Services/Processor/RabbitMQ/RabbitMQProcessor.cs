@@ -76,7 +76,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         [HpcTopology.JobEventsQueue(options.InstanceId), HpcTopology.EnergyPartsQueue(options.InstanceId),
             .. topology.ReadingShardQueuesOf(options.InstanceId, options.Instances)];
 
-    protected override async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken)
+    protected override Task PrepareAsync(IConnection connection, CancellationToken cancellationToken)
     {
         if (Topology.Processors != _options.Instances)
         {
@@ -84,12 +84,13 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
                 $"Processor:Instances is {_options.Instances} but Messaging:RabbitMQ:Processors is {Topology.Processors}; every RabbitMQ service must be told the same replica count (the AppHost sets both from RabbitMQ:Processors).");
         }
 
-        await base.DeclareAsync(connection, cancellationToken);
         if (Topology.ReadingShards < _options.Instances)
         {
             Logger.LogWarning("{Instances} processor instances share {Shards} reading shards: instances {From} and above get no readings",
                 _options.Instances, Topology.ReadingShards, Topology.ReadingShards);
         }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>Back to the last checkpoint: every message after it comes again.</summary>
