@@ -41,7 +41,7 @@ public static class KafkaHostingExtensions
         };
         config.EnableIdempotence ??= true;
         config.Acks ??= Acks.All;
-        config.LingerMs ??= 5;
+        config.LingerMs ??= 50;
         configure?.Invoke(config);
 
         builder.Services.AddSingleton(services =>

@@ -80,7 +80,7 @@ internal sealed partial class ProcessingSession : IDisposable
             TransactionalId = _options.TransactionalId,
             EnableIdempotence = true,
             Acks = Acks.All,
-            LingerMs = 5,
+            LingerMs = 50,
             StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
         }).SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
         _producer.InitTransactions(BrokerTimeout); // fences an earlier life of this instance and aborts its open transaction

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Avro.Specific;
 using HpcAspire.Contracts;
@@ -35,9 +36,10 @@ internal sealed record JobTableState(int Partition, long Position, IReadOnlyList
 
 internal static class SnapshotJson
 {
-    // Avro records carry their Schema as a property: not state.
+    // Avro records carry their Schema as a property: not state. Node states, the bulk of it, are binary.
     public static readonly JsonSerializerOptions Options = new()
     {
+        Converters = { new NodeStatesConverter() },
         TypeInfoResolver = new DefaultJsonTypeInfoResolver
         {
             Modifiers =
@@ -74,4 +76,22 @@ internal static class SnapshotJson
         using var gzip = new GZipStream(new MemoryStream(snapshot), CompressionMode.Decompress);
         return JsonSerializer.Deserialize<PartitionSnapshot>(gzip, Options);
     }
+}
+
+/// <summary>
+/// Node states inside a snapshot's JSON as one base64 string of <see cref="NodeStateBinary"/>: they are
+/// written every transaction, and as JSON they cost more than processing the readings did. A JSON array
+/// (a snapshot written before this form) is still read.
+/// </summary>
+internal sealed class NodeStatesConverter : JsonConverter<IReadOnlyList<NodeState>>
+{
+    public override IReadOnlyList<NodeState>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.String => NodeStateBinary.Decode(reader.GetBytesFromBase64()),
+        JsonTokenType.StartArray => JsonSerializer.Deserialize<List<NodeState>>(ref reader, options),
+        _ => throw new JsonException($"Node states are a base64 string or an array, not {reader.TokenType}."),
+    };
+
+    public override void Write(Utf8JsonWriter writer, IReadOnlyList<NodeState> value, JsonSerializerOptions options) =>
+        writer.WriteBase64StringValue(NodeStateBinary.Encode(value));
 }

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using HpcAspire.Contracts;
+using HpcAspire.Domain.Processing;
+using HpcAspire.Processor;
+
+namespace HpcAspire.Tests.Processor;
+
+public sealed class NodeStateBinaryTests
+{
+    private static readonly DateTime T0 = new(2026, 3, 1, 8, 0, 0, DateTimeKind.Utc);
+
+    // The snapshot options without the binary converter: node states as plain JSON, to compare field by field.
+    private static readonly JsonSerializerOptions PlainJson = WithoutConverters(SnapshotJson.Options);
+
+    [Fact]
+    public void Node_states_round_trip_exactly_with_every_optional_part_present_or_missing()
+    {
+        NodeState[] nodes =
+        [
+            new("node-0001", T0.AddSeconds(29), [.. Enumerable.Range(0, 30).Select(i => Reading("node-0001", i))], [Reading("node-0001", 30)],
+                [
+                    new JobRun("job-1", "alice", "physics", ["node-0001", "node-0002"], T0) { End = T0.AddSeconds(20), FinalState = JobState.Completed },
+                    new JobRun("job-2", "bob", "chemistry", ["node-0001"], T0.AddSeconds(21)),
+                ],
+                [
+                    new EnergyIntegralState("job-1", T0, Reading("node-0001", 19), 12_345.678_901_234, 412.5, 20),
+                    new EnergyIntegralState("job-2", T0.AddSeconds(21), null, 0, 0, 0),
+                ]),
+            new("node-0002", null, [], [], [], []),
+        ];
+
+        var decoded = NodeStateBinary.Decode(NodeStateBinary.Encode(nodes));
+
+        Assert.Equal(JsonSerializer.Serialize(nodes, PlainJson), JsonSerializer.Serialize(decoded, PlainJson));
+        Assert.Equal(DateTimeKind.Utc, decoded[0].Window[0].Timestamp.Kind);
+        Assert.Equal(nodes[0].Integrals[0].Joules, decoded[0].Integrals[0].Joules); // bit for bit, not as printed
+    }
+
+    [Fact]
+    public void A_truncated_node_state_is_refused_not_read_as_less_state()
+    {
+        var encoded = NodeStateBinary.Encode([new NodeState("node-0001", T0, [Reading("node-0001", 0), Reading("node-0001", 1)], [], [], [])]);
+
+        Assert.ThrowsAny<IOException>(() => NodeStateBinary.Decode(encoded.AsSpan(0, encoded.Length - 9)));
+        var wrongVersion = encoded.ToArray();
+        wrongVersion[0] = 9;
+        Assert.Contains("version 9", Assert.Throws<InvalidDataException>(() => NodeStateBinary.Decode(wrongVersion)).Message);
+    }
+
+    [Fact]
+    public void A_snapshot_keeps_node_states_binary_and_still_reads_one_written_as_a_json_array()
+    {
+        var state = new NodeState("node-0007", T0, [Reading("node-0007", 0)], [], [], []);
+        var snapshot = new PartitionSnapshot("node-readings", 2, 10, new Dictionary<int, long>(), new Dictionary<int, DateTime>(), [state], null, null);
+        var legacy = new PartitionSnapshot("node-readings", 2, 10, new Dictionary<int, long>(), new Dictionary<int, DateTime>(), [state], null, null);
+
+        var json = JsonSerializer.Serialize(snapshot, SnapshotJson.Options);
+        var fromLegacy = JsonSerializer.Deserialize<PartitionSnapshot>(JsonSerializer.Serialize(legacy, PlainJson), SnapshotJson.Options)!;
+
+        Assert.DoesNotContain("CpuTemperatureCelsius", json);
+        Assert.Equal(JsonSerializer.Serialize(snapshot.Nodes, PlainJson),
+            JsonSerializer.Serialize(JsonSerializer.Deserialize<PartitionSnapshot>(json, SnapshotJson.Options)!.Nodes, PlainJson));
+        Assert.Equal(JsonSerializer.Serialize(snapshot.Nodes, PlainJson), JsonSerializer.Serialize(fromLegacy.Nodes, PlainJson));
+    }
+
+    private static NodeReading Reading(string node, int second) => new()
+    {
+        NodeId = node, Timestamp = T0.AddSeconds(second), CpuTemperatureCelsius = 55.1 + second / 7.0, GpuTemperatureCelsius = 61.3 - second / 9.0,
+        PowerWatts = 380 + second * Math.PI, CpuUtilization = 0.1 * (second % 10), GpuUtilization = 1.0 / (second + 3),
+    };
+
+    private static JsonSerializerOptions WithoutConverters(JsonSerializerOptions options)
+    {
+        var plain = new JsonSerializerOptions(options);
+        plain.Converters.Clear();
+        return plain;
+    }
+}
