@@ -1,9 +1,9 @@
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
-using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Simulation;
 using HpcAspire.Messaging;
+using HpcAspire.Messaging.Kafka;
 using HpcAspire.Messaging.RabbitMQ;
 
 namespace HpcAspire.Generator;
@@ -36,8 +36,8 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
     {
         _publisher = publisher;
         _stream = stream;
-        _readings = new AvroSerializer<NodeReading>(registry);
-        _jobEvents = new AvroSerializer<JobEvent>(registry);
+        _readings = new AvroFramedSerializer<NodeReading>(registry);
+        _jobEvents = new AvroFramedSerializer<JobEvent>(registry);
         _logger = logger;
     }
 

@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using Avro;
+using Avro.IO;
+using Avro.Specific;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
-using Confluent.SchemaRegistry.Serdes;
 
 namespace HpcAspire.Messaging.Kafka;
 
@@ -11,15 +13,20 @@ namespace HpcAspire.Messaging.Kafka;
 /// naming the reason; a registry that cannot be reached still throws, because retrying that message
 /// later will succeed and dead-lettering it would lose a good message.
 /// </summary>
-public sealed class AvroMessageDecoder<T>
+/// <remarks>
+/// What Confluent's <c>AvroDeserializer</c> does, without its per-message cost (hashing the writer's
+/// schema to find its reader, a quarter of the sink's CPU): one resolving reader per writer schema id,
+/// built when the id is first seen, then each message is only read.
+/// </remarks>
+public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
+    where T : ISpecificRecord, new()
 {
     private const byte MagicByte = 0;
     private const int FrameLength = 5;
     private const int SchemaNotFound = 40403;
 
-    private readonly IAsyncDeserializer<T> deserializer;
-
-    public AvroMessageDecoder(ISchemaRegistryClient registry) => deserializer = new AvroDeserializer<T>(registry);
+    private static readonly Avro.Schema ReaderSchema = new T().Schema;
+    private readonly ConcurrentDictionary<int, SpecificDatumReader<T>> readers = new();
 
     public async Task<DecodedMessage<T>> DecodeAsync(string topic, byte[]? value, Headers? headers = null)
     {
@@ -35,20 +42,28 @@ public sealed class AvroMessageDecoder<T>
                 $"Magic byte 0x{value[0]:X2}, expected 0x00: not Confluent-framed.");
         }
 
+        var id = (value[1] << 24) | (value[2] << 16) | (value[3] << 8) | value[4];
         try
         {
-            var context = new SerializationContext(MessageComponentType.Value, topic, headers);
-            return DecodedMessage<T>.Decoded(await deserializer.DeserializeAsync(value, isNull: false, context).ConfigureAwait(false));
+            var reader = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
+            return DecodedMessage<T>.Decoded(reader.Read(default!, new BinaryDecoder(new MemoryStream(value, FrameLength, value.Length - FrameLength, writable: false))));
         }
         catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaNotFound)
         {
-            var id = (value[1] << 24) | (value[2] << 16) | (value[3] << 8) | value[4];
             return DecodedMessage<T>.Undecodable(UndecodableReason.UnknownSchemaId, $"Schema id {id} is not in the registry: {ex.Message}");
         }
         catch (Exception ex) when (IsBodyError(ex))
         {
             return DecodedMessage<T>.Undecodable(UndecodableReason.UndecodableBody, $"{ex.GetType().Name}: {ex.Message}");
         }
+    }
+
+    // Only a reader that could be built is kept: an id the registry did not know, or could not be asked
+    // about, is asked about again with the next message that carries it.
+    private async Task<SpecificDatumReader<T>> ReaderForAsync(int id)
+    {
+        var writerSchema = Avro.Schema.Parse((await registry.GetSchemaAsync(id).ConfigureAwait(false)).SchemaString);
+        return readers.GetOrAdd(id, new SpecificDatumReader<T>(writerSchema, ReaderSchema));
     }
 
     // Anything thrown while reading bytes is the message's fault; the registry's own failures

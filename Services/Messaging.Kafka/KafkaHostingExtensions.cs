@@ -1,8 +1,6 @@
 using Avro.Specific;
 using Confluent.Kafka;
-using Confluent.Kafka.SyncOverAsync;
 using Confluent.SchemaRegistry;
-using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using Microsoft.Extensions.Configuration;
@@ -30,7 +28,7 @@ public static class KafkaHostingExtensions
     /// </summary>
     public static IHostApplicationBuilder AddKafkaAvroProducer<TValue>(
         this IHostApplicationBuilder builder, string connectionName, Action<ProducerConfig>? configure = null)
-        where TValue : ISpecificRecord
+        where TValue : ISpecificRecord, new()
     {
         var settings = builder.AddKafkaCommon(connectionName);
         var config = new ProducerConfig(settings.Producer)
@@ -50,7 +48,7 @@ public static class KafkaHostingExtensions
             var logger = telemetry.LoggerFor("Producer");
             return new ProducerBuilder<string, TValue>(config)
                 .SetValueSerializer(new TracedSerializer<TValue>(
-                    new AvroSerializer<TValue>(services.GetRequiredService<ISchemaRegistryClient>()).AsSyncOverAsync(),
+                    new AvroFramedSerializer<TValue>(services.GetRequiredService<ISchemaRegistryClient>()),
                     services.GetRequiredService<PipelineStages>()))
                 .SetStatisticsHandler((_, json) => telemetry.Record(json))
                 .SetLogHandler((_, message) => telemetry.Log(logger, message))

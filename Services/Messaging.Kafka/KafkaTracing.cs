@@ -92,6 +92,7 @@ public sealed class KafkaTracing(PipelineStages stages)
 
     /// <summary>Decodes a received message as the <c>deserialize</c> stage of its processing.</summary>
     public DecodedMessage<T> Decode<T>(AvroMessageDecoder<T> decoder, ConsumeResult<string?, byte[]> result)
+        where T : Avro.Specific.ISpecificRecord, new()
     {
         var startedAt = PipelineStages.Now();
         using (Activities.StartStage(PipelineStages.Deserialize))

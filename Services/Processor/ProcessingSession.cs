@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
-using Confluent.Kafka.SyncOverAsync;
 using Confluent.SchemaRegistry;
-using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Messaging;
@@ -109,9 +107,9 @@ internal sealed partial class ProcessingSession : IDisposable
         _readingDecoder = new AvroMessageDecoder<NodeReading>(registry);
         var jobEventDecoder = new AvroMessageDecoder<JobEvent>(registry);
         _partDecoder = new AvroMessageDecoder<JobEnergyPart>(registry);
-        _enrichedSerializer = tracing.Traced(new AvroSerializer<EnrichedReading>(registry).AsSyncOverAsync());
-        _partSerializer = tracing.Traced(new AvroSerializer<JobEnergyPart>(registry).AsSyncOverAsync());
-        _energySerializer = tracing.Traced(new AvroSerializer<JobEnergy>(registry).AsSyncOverAsync());
+        _enrichedSerializer = tracing.Traced(new AvroFramedSerializer<EnrichedReading>(registry));
+        _partSerializer = tracing.Traced(new AvroFramedSerializer<JobEnergyPart>(registry));
+        _energySerializer = tracing.Traced(new AvroFramedSerializer<JobEnergy>(registry));
 
         using (var admin = new DependentAdminClientBuilder(_producer.Handle).Build())
         {

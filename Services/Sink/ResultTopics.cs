@@ -31,6 +31,7 @@ internal interface IResultTopic
 /// <summary>The only place where Kafka messages meet result records: decode, validate, format.</summary>
 internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header, AvroMessageDecoder<T> decoder,
     Func<T, string?> problemOf, Func<T, ResultIdentity> identityOf, Func<T, string?[]> rowOf, KafkaTracing tracing) : IResultTopic
+    where T : Avro.Specific.ISpecificRecord, new()
 {
     public string Topic => topic;
 

@@ -1,3 +1,8 @@
+using System.Text.Json.Nodes;
+using Avro.Generic;
+using Avro.IO;
+using Confluent.Kafka;
+using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Contracts;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Tests.SchemaRegistry;
@@ -68,5 +73,43 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         });
 
         await Assert.ThrowsAnyAsync<Exception>(() => new AvroMessageDecoder<EnrichedReading>(unreachable).DecodeAsync(topic, bytes));
+    }
+
+    [Fact]
+    public async Task The_framed_serializer_writes_the_bytes_Confluents_serializer_writes()
+    {
+        using var client = registry.Server.CreateClient();
+        var context = new SerializationContext(MessageComponentType.Value, topic);
+        var reading = SampleResults.Reading("node-007", 44);
+        var energy = SampleResults.Energy(3);
+
+        Assert.Equal(await new AvroSerializer<EnrichedReading>(client).SerializeAsync(reading, context),
+            await new AvroFramedSerializer<EnrichedReading>(client).SerializeAsync(reading, context));
+        var jobEnergyContext = new SerializationContext(MessageComponentType.Value, topic + "-energy");
+        Assert.Equal(await new AvroSerializer<JobEnergy>(client).SerializeAsync(energy, jobEnergyContext),
+            new AvroFramedSerializer<JobEnergy>(client).Serialize(energy, jobEnergyContext));
+    }
+
+    [Fact]
+    public async Task A_message_written_with_a_newer_schema_version_is_read_by_resolution()
+    {
+        using var client = registry.Server.CreateClient();
+        var v1Bytes = SampleResults.Serialize(client, topic, SampleResults.Reading("node-007", 44));
+        var v2Json = JsonNode.Parse(EnrichedReading._SCHEMA.ToString())!.AsObject();
+        v2Json["fields"]!.AsArray().Add(new JsonObject { ["name"] = "rack", ["type"] = new JsonArray("null", "string"), ["default"] = null });
+        var v2Schema = Avro.Schema.Parse(v2Json.ToJsonString());
+
+        // The same reading as a v2 record (read from its v1 bytes by resolution), with the new field set.
+        var v2 = new GenericDatumReader<GenericRecord>(EnrichedReading._SCHEMA, v2Schema)
+            .Read(null!, new BinaryDecoder(new MemoryStream(v1Bytes, 5, v1Bytes.Length - 5)));
+        v2.Add("rack", "r12");
+        var v2Bytes = SampleResults.Serialize(client, topic, v2);
+
+        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(topic, v2Bytes);
+
+        Assert.True(decoded.IsDecoded, decoded.Error);
+        Assert.Equal([1, 2], await client.GetSubjectVersionsAsync(topic + "-value"));
+        Assert.NotEqual(v1Bytes[1..5], v2Bytes[1..5]);
+        Assert.Equal(v1Bytes, SampleResults.Serialize(client, topic, decoded.Value!)); // every v1 field as written
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
-using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Messaging;
@@ -62,9 +61,9 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         _readingDecoder = new AvroMessageDecoder<NodeReading>(registry);
         _jobEventDecoder = new AvroMessageDecoder<JobEvent>(registry);
         _partDecoder = new AvroMessageDecoder<JobEnergyPart>(registry);
-        _enrichedSerializer = new AvroSerializer<EnrichedReading>(registry);
-        _partSerializer = new AvroSerializer<JobEnergyPart>(registry);
-        _energySerializer = new AvroSerializer<JobEnergy>(registry);
+        _enrichedSerializer = new AvroFramedSerializer<EnrichedReading>(registry);
+        _partSerializer = new AvroFramedSerializer<JobEnergyPart>(registry);
+        _energySerializer = new AvroFramedSerializer<JobEnergy>(registry);
         _jobEventsQueue = HpcTopology.JobEventsQueue(_options.InstanceId);
         _shards = context.Topology.ReadingShardQueuesOf(_options.InstanceId, _options.Instances).Count();
         _partsQueue = HpcTopology.EnergyPartsQueue(_options.InstanceId);
@@ -276,7 +275,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     }
 
     private async Task<T?> DecodeAsync<T>(AvroMessageDecoder<T> decoder, string subject, ReceivedMessage message, CancellationToken cancellationToken)
-        where T : class
+        where T : class, Avro.Specific.ISpecificRecord, new()
     {
         var startedAt = PipelineStages.Now();
         using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Deserialize);
