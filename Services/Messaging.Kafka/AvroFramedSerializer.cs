@@ -11,7 +11,8 @@ namespace HpcAspire.Messaging.Kafka;
 /// Writes a record as Confluent-framed Avro (magic byte 0, big-endian schema id, Avro binary), its
 /// schema registered under <c>&lt;topic&gt;-value</c> (the topic-name strategy) the first time a topic
 /// is written: the bytes Confluent's <c>AvroSerializer</c> writes with its defaults, without its
-/// per-message locking and schema lookups. Usable where Kafka wants a serializer, sync or async.
+/// per-message locking and schema lookups. Usable where Kafka wants a serializer, sync or async. A null
+/// value (a tombstone, or a control record carried in headers) stays null, as with Confluent's.
 /// </summary>
 public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : ISerializer<T>, IAsyncSerializer<T>
     where T : ISpecificRecord, new()
@@ -24,10 +25,10 @@ public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : IS
     private readonly ConcurrentDictionary<string, int> idBySubject = new(StringComparer.Ordinal);
 
     public async Task<byte[]> SerializeAsync(T data, SerializationContext context) =>
-        Write(data, idBySubject.TryGetValue(SubjectOf(context), out var id) ? id : await RegisterAsync(SubjectOf(context)).ConfigureAwait(false));
+        data is null ? null! : Write(data, idBySubject.TryGetValue(SubjectOf(context), out var id) ? id : await RegisterAsync(SubjectOf(context)).ConfigureAwait(false));
 
     public byte[] Serialize(T data, SerializationContext context) =>
-        Write(data, idBySubject.TryGetValue(SubjectOf(context), out var id) ? id : RegisterAsync(SubjectOf(context)).GetAwaiter().GetResult());
+        data is null ? null! : Write(data, idBySubject.TryGetValue(SubjectOf(context), out var id) ? id : RegisterAsync(SubjectOf(context)).GetAwaiter().GetResult());
 
     private byte[] Write(T data, int schemaId)
     {

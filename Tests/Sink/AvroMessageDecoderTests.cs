@@ -88,6 +88,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         var jobEnergyContext = new SerializationContext(MessageComponentType.Value, topic + "-energy");
         Assert.Equal(await new AvroSerializer<JobEnergy>(client).SerializeAsync(energy, jobEnergyContext),
             new AvroFramedSerializer<JobEnergy>(client).Serialize(energy, jobEnergyContext));
+        Assert.Null(new AvroFramedSerializer<JobEnergy>(client).Serialize(null!, jobEnergyContext)); // a control record's value
     }
 
     [Fact]
