@@ -31,7 +31,7 @@ internal sealed partial class ProcessingSession
         _nextOffset.TryGetValue(new TopicPartition(topic, partition), out var offset) ? offset : -1;
 
     private void WriteSnapshot(PartitionSnapshot snapshot) =>
-        _transaction.Produce(_options.StateTopic, snapshot.Partition % _statePartitions, snapshot.Key, SnapshotJson.Serialize(snapshot));
+        _transaction.Produce(_options.StateTopic, snapshot.Partition % _statePartitions, snapshot.Key, SnapshotCodec.Serialize(snapshot));
 
     /// <summary>Takes on newly assigned partitions: the state of each from its snapshot matching the committed offset.</summary>
     private IEnumerable<TopicPartitionOffset> Restore(List<TopicPartition> partitions)

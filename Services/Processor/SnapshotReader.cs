@@ -50,12 +50,12 @@ internal static class SnapshotReader
                 {
                     try
                     {
-                        if (SnapshotJson.Deserialize(value) is { } snapshot)
+                        if (SnapshotCodec.Deserialize(value) is { } snapshot)
                         {
                             (found.TryGetValue(key, out var list) ? list : found[key] = []).Add(snapshot);
                         }
                     }
-                    catch (System.Text.Json.JsonException ex)
+                    catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException or EndOfStreamException)
                     {
                         logger.LogError(ex, "Unreadable snapshot {Key} at {Topic}/{Partition}@{Offset}", key, topic, partition, result.Offset.Value);
                     }

@@ -41,7 +41,7 @@ public sealed class NodeStateBinaryTests
     {
         var encoded = NodeStateBinary.Encode([new NodeState("node-0001", T0, [Reading("node-0001", 0), Reading("node-0001", 1)], [], [], [])]);
 
-        Assert.ThrowsAny<IOException>(() => NodeStateBinary.Decode(encoded.AsSpan(0, encoded.Length - 9)));
+        Assert.ThrowsAny<IOException>(() => NodeStateBinary.Decode(encoded[..^9]));
         var wrongVersion = encoded.ToArray();
         wrongVersion[0] = 9;
         Assert.Contains("version 9", Assert.Throws<InvalidDataException>(() => NodeStateBinary.Decode(wrongVersion)).Message);
@@ -61,6 +61,31 @@ public sealed class NodeStateBinaryTests
         Assert.Equal(JsonSerializer.Serialize(snapshot.Nodes, PlainJson),
             JsonSerializer.Serialize(JsonSerializer.Deserialize<PartitionSnapshot>(json, SnapshotJson.Options)!.Nodes, PlainJson));
         Assert.Equal(JsonSerializer.Serialize(snapshot.Nodes, PlainJson), JsonSerializer.Serialize(fromLegacy.Nodes, PlainJson));
+    }
+
+    [Fact]
+    public void A_binary_snapshot_round_trips_every_field_and_a_gzipped_json_one_is_still_read()
+    {
+        var state = new NodeState("node-0007", T0, [Reading("node-0007", 0), Reading("node-0007", 1)], [Reading("node-0007", 2)], [], []);
+        var part = new JobEnergyPart { JobId = "job-9", NodeId = "node-0007", User = "ana", Account = "bio", FinalState = JobState.Failed, StartTime = T0, EndTime = T0.AddSeconds(3), Joules = 1234.5, ReadingCount = 3, NodeCount = 2 };
+        var snapshot = new PartitionSnapshot("node-readings", 4, 77, new Dictionary<int, long> { [0] = 12, [2] = 40 },
+            new Dictionary<int, DateTime> { [0] = T0, [1] = T0.AddSeconds(1) }, [state], [part], [new JobTableState(1, 99, ["job-9", "job-10"])]);
+
+        var binary = SnapshotCodec.Serialize(snapshot);
+        using (var legacy = new MemoryStream())
+        {
+            using (var gzip = new System.IO.Compression.GZipStream(legacy, System.IO.Compression.CompressionLevel.Fastest))
+            {
+                JsonSerializer.Serialize(gzip, snapshot, PlainJson);
+            }
+
+            foreach (var read in new[] { SnapshotCodec.Deserialize(binary)!, SnapshotCodec.Deserialize(legacy.ToArray())! })
+            {
+                Assert.Equal(JsonSerializer.Serialize(snapshot, PlainJson), JsonSerializer.Serialize(read, PlainJson));
+            }
+        }
+
+        Assert.ThrowsAny<IOException>(() => SnapshotCodec.Deserialize(binary[..^12]));
     }
 
     private static NodeReading Reading(string node, int second) => new()

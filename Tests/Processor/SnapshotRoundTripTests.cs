@@ -36,10 +36,10 @@ public sealed class SnapshotRoundTripTests
             Assert.Null(first.AddReading(reading));
         }
 
-        var snapshots = expected.Nodes.GroupBy(node => node.GetHashCode() % 6).Select(group => SnapshotJson.Deserialize(SnapshotJson.Serialize(
+        var snapshots = expected.Nodes.GroupBy(node => node.GetHashCode() % 6).Select(group => SnapshotCodec.Deserialize(SnapshotCodec.Serialize(
             new PartitionSnapshot("node-readings", 0, 1, new Dictionary<int, long>(), new Dictionary<int, DateTime>(first.Clocks),
                 [.. group.Select(first.ExportNode)], null, null)))!).ToList();
-        var partsSnapshot = SnapshotJson.Deserialize(SnapshotJson.Serialize(new PartitionSnapshot("job-energy-parts", 0, 1,
+        var partsSnapshot = SnapshotCodec.Deserialize(SnapshotCodec.Serialize(new PartitionSnapshot("job-energy-parts", 0, 1,
             new Dictionary<int, long>(), new Dictionary<int, DateTime>(), null, assembler.PendingParts, null)))!;
 
         var second = new NodeTelemetryJoin(3, expected.Nodes);

@@ -12,38 +12,39 @@ public static class NodeStateBinary
 {
     private const byte Version = 1;
 
+    // A count beyond this is a corrupt length, not state: no partition holds that many nodes or readings.
+    private const int MaxItems = 1 << 24;
+
     public static byte[] Encode(IReadOnlyList<NodeState> nodes)
     {
-        using var buffer = new MemoryStream(capacity: 64 + nodes.Count * 1_600);
+        using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer))
         {
-            writer.Write(Version);
-            writer.Write(nodes.Count);
-            foreach (var node in nodes)
-            {
-                Write(writer, node);
-            }
+            Write(writer, nodes);
         }
 
         return buffer.ToArray();
     }
 
-    public static List<NodeState> Decode(ReadOnlySpan<byte> encoded)
+    public static List<NodeState> Decode(byte[] encoded)
     {
-        using var reader = new BinaryReader(new MemoryStream(encoded.ToArray()));
+        using var reader = new BinaryReader(new MemoryStream(encoded, writable: false));
+        return Read(reader);
+    }
+
+    /// <summary>Writes the nodes where a larger binary form (e.g. a whole snapshot) is being written.</summary>
+    public static void Write(BinaryWriter writer, IReadOnlyList<NodeState> nodes)
+    {
+        writer.Write(Version);
+        WriteList(writer, nodes, Write);
+    }
+
+    public static List<NodeState> Read(BinaryReader reader)
+    {
         var version = reader.ReadByte();
-        if (version != Version)
-        {
-            throw new InvalidDataException($"Node state version {version}; this processor reads version {Version}.");
-        }
-
-        var nodes = new List<NodeState>(reader.ReadInt32());
-        for (var i = nodes.Capacity; i > 0; i--)
-        {
-            nodes.Add(ReadNode(reader));
-        }
-
-        return nodes;
+        return version == Version
+            ? ReadList(reader, ReadNode)
+            : throw new InvalidDataException($"Node state version {version}; this processor reads version {Version}.");
     }
 
     private static void Write(BinaryWriter writer, NodeState node)
@@ -143,7 +144,8 @@ public static class NodeStateBinary
 
     private static DateTime? ReadOptionalTime(BinaryReader reader) => reader.ReadBoolean() ? ReadTime(reader) : null;
 
-    private static void WriteList<T>(BinaryWriter writer, IReadOnlyList<T> items, Action<BinaryWriter, T> write)
+    /// <summary>A count, then each item: the building block of this form, for whatever carries node states.</summary>
+    public static void WriteList<T>(BinaryWriter writer, IReadOnlyList<T> items, Action<BinaryWriter, T> write)
     {
         writer.Write(items.Count);
         foreach (var item in items)
@@ -152,15 +154,15 @@ public static class NodeStateBinary
         }
     }
 
-    private static List<T> ReadList<T>(BinaryReader reader, Func<BinaryReader, T> read)
+    public static List<T> ReadList<T>(BinaryReader reader, Func<BinaryReader, T> read)
     {
         var count = reader.ReadInt32();
-        if (count < 0 || count > reader.BaseStream.Length - reader.BaseStream.Position)
+        if (count is < 0 or > MaxItems)
         {
-            throw new InvalidDataException($"A list of {count} items does not fit in what is left of the node state.");
+            throw new InvalidDataException($"A list of {count} items in a node state: the state is corrupt.");
         }
 
-        var items = new List<T>(count);
+        var items = new List<T>(Math.Min(count, 1_024));
         for (var i = 0; i < count; i++)
         {
             items.Add(read(reader));
