@@ -71,7 +71,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
 }
 
 // The same application over RabbitMQ: readings routed by node through a topic exchange and sharded by a
-// consistent-hash exchange onto quorum queues, processors as competing consumers of the shards, job events
+// stable hash of the node onto quorum queues, processors as competing consumers of the shards, job events
 // fanned out to every processor. Same generators, rules and CSV writing; only the adapters differ.
 if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
 {

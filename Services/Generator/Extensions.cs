@@ -41,7 +41,8 @@ internal static class Extensions
             builder.AddRabbitMQMessaging();
             builder.AddSchemaRegistryClient();
             builder.Services.AddSingleton<ITickPublisher>(services => new RabbitMQTickPublisher(
-                services.GetRequiredService<HpcAspire.Messaging.RabbitMQ.RabbitMQPublisher>(), services.GetRequiredService<Confluent.SchemaRegistry.ISchemaRegistryClient>(),
+                services.GetRequiredService<HpcAspire.Messaging.RabbitMQ.RabbitMQPublisher>(), services.GetRequiredService<HpcAspire.Messaging.RabbitMQ.HpcTopology>(),
+                services.GetRequiredService<Confluent.SchemaRegistry.ISchemaRegistryClient>(),
                 generator.Stream, services.GetRequiredService<ILogger<RabbitMQTickPublisher>>()));
         }
         else if (generator.Stream == GeneratedStream.NodeReadings)

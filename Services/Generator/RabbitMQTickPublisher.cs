@@ -27,14 +27,16 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
     private readonly IAsyncSerializer<NodeReading> _readings;
     private readonly IAsyncSerializer<JobEvent> _jobEvents;
     private readonly ILogger _logger;
+    private readonly HpcTopology _topology;
     private readonly List<Outgoing> _unconfirmed = [];
     private readonly System.Diagnostics.Stopwatch _sinceConfirm = System.Diagnostics.Stopwatch.StartNew();
     private Exception? _sendFailure;
 
-    public RabbitMQTickPublisher(RabbitMQPublisher publisher, ISchemaRegistryClient registry, GeneratedStream stream,
+    public RabbitMQTickPublisher(RabbitMQPublisher publisher, HpcTopology topology, ISchemaRegistryClient registry, GeneratedStream stream,
         ILogger<RabbitMQTickPublisher> logger)
     {
         _publisher = publisher;
+        _topology = topology;
         _stream = stream;
         _readings = new AvroFramedSerializer<NodeReading>(registry);
         _jobEvents = new AvroFramedSerializer<JobEvent>(registry);
@@ -50,7 +52,8 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         {
             foreach (var reading in tick.Readings)
             {
-                await SendAsync(HpcTopology.ReadingKey(reading.NodeId), () => SerializeAsync(_readings, reading, AvroSubjects.NodeReadings), null, cancellationToken);
+                await SendAsync(HpcTopology.ReadingKey(reading.NodeId), () => SerializeAsync(_readings, reading, AvroSubjects.NodeReadings),
+                    _topology.ReadingHeaders(reading.NodeId), cancellationToken);
             }
 
             count = tick.Readings.Count;

@@ -1,21 +1,23 @@
 using System.Globalization;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace HpcAspire.Messaging.RabbitMQ;
 
 /// <summary>
 /// The application's exchanges, queues and bindings on RabbitMQ, declared idempotently by whoever starts first:
 /// <code>
-/// generators ─▶ hpc.telemetry (topic) ─ node.*.reading ─▶ hpc.readings (x-consistent-hash on the routing key)
+/// generators ─▶ hpc.telemetry (topic) ─ node.*.reading ─▶ hpc.readings.by-shard (headers: hpc-shard = i)
 ///                     │                                        └─▶ readings.shard-0 … shard-(S-1)   (quorum, single active consumer)
 ///                     └─ job.* + scheduler.clock ─────────────────▶ job-events.processor-&lt;i&gt;        (quorum, one per processor instance)
 /// processor ─▶ hpc.energy-parts (direct) ─ processor-&lt;j&gt; ─▶ energy-parts.processor-&lt;j&gt;  (quorum; j owns the job)
 /// processor ─▶ hpc.results (topic) ─ # ─▶ sink.results (quorum)
 /// any queue's rejected or over-delivered message, and any message a service dead-letters ─▶ hpc.dead-letter (fanout) ─▶ hpc.dead-letters
 /// </code>
-/// A node's readings all hash to one shard, and a quorum queue with a single active consumer hands them out in
-/// order: per-node order holds whatever the number of processor replicas. Every processor instance needs every
+/// A node's readings all carry one shard number (<see cref="ReadingShard"/>, a stable hash of the node) and a quorum
+/// queue with a single active consumer hands them out in order: per-node order holds whatever the number of
+/// processor replicas, and across broker restarts. (The consistent-hash exchange, the first choice, rebuilds its
+/// hash ring when the broker restarts and may then send a node to another shard: its redelivered readings and its
+/// new ones were read from two queues, out of order.) A reading without a valid shard goes to the dead letters. Every processor instance needs every
 /// job's allocation, so job events fan out to one queue per instance; the scheduler clock travels in that same
 /// queue, after the job events of its tick, so one clock message per tick is enough (Kafka needs one per partition).
 /// A job's nodes may belong to several instances; each sends its nodes' shares of the job's energy to the instance
@@ -24,7 +26,7 @@ namespace HpcAspire.Messaging.RabbitMQ;
 public sealed class HpcTopology(RabbitMQTransportSettings settings)
 {
     public const string TelemetryExchange = "hpc.telemetry";
-    public const string ReadingsExchange = "hpc.readings";
+    public const string ReadingsExchange = "hpc.readings.by-shard";
     public const string ResultsExchange = "hpc.results";
     public const string EnergyPartsExchange = "hpc.energy-parts";
     public const string DeadLetterExchange = "hpc.dead-letter";
@@ -39,11 +41,8 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
     public const string EnrichedReadingKeyPrefix = "enriched-reading.";
     public const string JobEnergyKeyPrefix = "job-energy.";
 
-    /// <summary>Needs the plugin <c>rabbitmq_consistent_hash_exchange</c>, shipped with every RabbitMQ but not enabled by default.</summary>
-    public const string ConsistentHashExchangeType = "x-consistent-hash";
-
-    // Each shard binds with weight 1: an equal share of the hash space.
-    private const string ShardWeight = "1";
+    /// <summary>The header a reading's shard travels in, for <see cref="ReadingsExchange"/> to route on. Not <c>x-</c>: a headers exchange ignores those.</summary>
+    public const string ShardHeader = "hpc-shard";
 
     public int ReadingShards => settings.ReadingShards;
 
@@ -63,16 +62,26 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
 
     public static string EnergyPartsKey(int processorInstance) => $"processor-{processorInstance.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>The processor instance that assembles a job's energy: a stable hash (FNV-1a) of its id, not the process-random string hash.</summary>
-    public static int JobOwner(string jobId, int instances)
+    /// <summary>The processor instance that assembles a job's energy: a stable hash of its id.</summary>
+    public static int JobOwner(string jobId, int instances) => StableBucket(jobId, instances);
+
+    /// <summary>The shard of a node's readings: a stable hash of its id, the same in every process and after every restart.</summary>
+    public static int ReadingShard(string nodeId, int shards) => StableBucket(nodeId, shards);
+
+    /// <summary>The headers a node's reading is published with, so that it reaches its shard.</summary>
+    public KeyValuePair<string, object?>[] ReadingHeaders(string nodeId) =>
+        [new(ShardHeader, ReadingShard(nodeId, settings.ReadingShards).ToString(CultureInfo.InvariantCulture))];
+
+    // FNV-1a: string.GetHashCode differs from process to process.
+    private static int StableBucket(string key, int buckets)
     {
         var hash = 2166136261u;
-        foreach (var c in jobId)
+        foreach (var c in key)
         {
             hash = (hash ^ c) * 16777619u;
         }
 
-        return (int)(hash % (uint)instances);
+        return (int)(hash % (uint)buckets);
     }
 
     public static string ReadingShardQueue(int shard) => $"readings.shard-{shard.ToString(CultureInfo.InvariantCulture)}";
@@ -99,13 +108,18 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
         await channel.QueueBindAsync(DeadLetterQueue, DeadLetterExchange, routingKey: "", cancellationToken: cancellationToken);
 
         await channel.ExchangeDeclareAsync(TelemetryExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        await DeclareConsistentHashExchangeAsync(connection, cancellationToken);
+        await channel.ExchangeDeclareAsync(ReadingsExchange, ExchangeType.Headers, durable: true, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["alternate-exchange"] = DeadLetterExchange }, cancellationToken: cancellationToken);
         await channel.ExchangeBindAsync(destination: ReadingsExchange, source: TelemetryExchange, routingKey: ReadingBinding, cancellationToken: cancellationToken);
-        foreach (var shard in ReadingShardQueues())
+        for (var shard = 0; shard < settings.ReadingShards; shard++)
         {
-            await channel.QueueDeclareAsync(shard, durable: true, exclusive: false, autoDelete: false,
+            var queue = ReadingShardQueue(shard);
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
                 arguments: WorkQueueArguments(singleActiveConsumer: true), cancellationToken: cancellationToken);
-            await channel.QueueBindAsync(shard, ReadingsExchange, ShardWeight, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(queue, ReadingsExchange, routingKey: "", arguments: new Dictionary<string, object?>
+            {
+                ["x-match"] = "all", [ShardHeader] = shard.ToString(CultureInfo.InvariantCulture),
+            }, cancellationToken: cancellationToken);
         }
 
         await channel.ExchangeDeclareAsync(EnergyPartsExchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken);
@@ -159,21 +173,5 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
         }
 
         return arguments;
-    }
-
-    // Its own channel: a broker without the plugin closes the channel it refused the declaration on.
-    private static async Task DeclareConsistentHashExchangeAsync(IConnection connection, CancellationToken cancellationToken)
-    {
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        try
-        {
-            await channel.ExchangeDeclareAsync(ReadingsExchange, ConsistentHashExchangeType, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.CommandInvalid)
-        {
-            throw new InvalidOperationException(
-                $"The broker does not know the exchange type '{ConsistentHashExchangeType}' ({ex.ShutdownReason.ReplyText}). " +
-                "Enable its plugin: 'rabbitmq-plugins enable rabbitmq_consistent_hash_exchange' (it ships with RabbitMQ).", ex);
-        }
     }
 }

@@ -103,16 +103,14 @@ public class ContainersModeModelTests
     }
 
     [Fact]
-    public async Task RabbitMQ_loads_the_consistent_hash_exchange_plugin_the_reading_shards_need()
+    public async Task RabbitMQ_is_the_management_image_with_no_host_files_mounted()
     {
         await using var builder = await AppHostFactory.CreateAsync("Containers");
 
         var rabbitmq = builder.Resources.OfType<RabbitMQServerResource>().Single();
-        var plugins = Assert.Single(rabbitmq.Annotations.OfType<ContainerMountAnnotation>(), m => m.Target == "/etc/rabbitmq/enabled_plugins");
-        Assert.True(plugins.IsReadOnly);
-        var enabled = await File.ReadAllTextAsync(plugins.Source!);
-        Assert.Contains("rabbitmq_consistent_hash_exchange", enabled);
-        Assert.Contains("rabbitmq_management", enabled);
+        var image = Assert.Single(rabbitmq.Annotations.OfType<ContainerImageAnnotation>());
+        Assert.Contains("management", image.Tag);
+        Assert.DoesNotContain(rabbitmq.Annotations.OfType<ContainerMountAnnotation>(), m => m.Type == ContainerMountType.BindMount);
     }
 
     [Fact]

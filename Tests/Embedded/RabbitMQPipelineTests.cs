@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
@@ -97,17 +98,21 @@ public class RabbitMQPipelineTests(ITestOutputHelper log)
         var readings = new AvroSerializer<NodeReading>(registry);
         var jobEvents = new AvroSerializer<JobEvent>(registry);
         var at = PipelineRun.Cluster.StartTime.AddHours(1);
-        var bad = new (string RoutingKey, byte[] Body, string Reason)[]
+        // Readings carry their node's shard for the headers exchange to route on (the AppHost's default 4 shards);
+        // one without it has nowhere to go, and the exchange's alternate exchange dead-letters it.
+        Dictionary<string, object?> ShardOf(string nodeId) => new() { [HpcTopology.ShardHeader] = HpcTopology.ReadingShard(nodeId, 4).ToString(CultureInfo.InvariantCulture) };
+        var bad = new (string RoutingKey, byte[] Body, Dictionary<string, object?>? Headers, string Reason)[]
         {
-            (HpcTopology.ReadingKey(node), Encoding.UTF8.GetBytes("{\"nodeId\": \"node-001\"}"), "NotConfluentFramed"),
-            (HpcTopology.ReadingKey(node), [0, 0, 0, 0x7f, 0x7f, 1, 2, 3], "UnknownSchemaId"),
-            (HpcTopology.ReadingKey(node), await Serialize(readings, Reading(node, at, powerWatts: -50)), "Invalid"),
-            (HpcTopology.ReadingKey("node-999"), await Serialize(readings, Reading("node-999", at, powerWatts: 300)), "Invalid"),
-            (HpcTopology.JobEventKey("completed"), await Serialize(jobEvents, EndOfUnknownJob(at)), "Invalid"),
+            (HpcTopology.ReadingKey(node), Encoding.UTF8.GetBytes("{\"nodeId\": \"node-001\"}"), ShardOf(node), "NotConfluentFramed"),
+            (HpcTopology.ReadingKey(node), [0, 0, 0, 0x7f, 0x7f, 1, 2, 3], ShardOf(node), "UnknownSchemaId"),
+            (HpcTopology.ReadingKey(node), await Serialize(readings, Reading(node, at, powerWatts: -50)), ShardOf(node), "Invalid"),
+            (HpcTopology.ReadingKey("node-999"), await Serialize(readings, Reading("node-999", at, powerWatts: 300)), ShardOf("node-999"), "Invalid"),
+            (HpcTopology.JobEventKey("completed"), await Serialize(jobEvents, EndOfUnknownJob(at)), null, "Invalid"),
+            (HpcTopology.ReadingKey(node), await Serialize(readings, Reading(node, at, powerWatts: 300)), null, "Unroutable"),
         };
-        foreach (var (routingKey, body, _) in bad)
+        foreach (var (routingKey, body, headers, _) in bad)
         {
-            await channel.BasicPublishAsync(HpcTopology.TelemetryExchange, routingKey, mandatory: true, new BasicProperties { Persistent = true }, body);
+            await channel.BasicPublishAsync(HpcTopology.TelemetryExchange, routingKey, mandatory: true, new BasicProperties { Persistent = true, Headers = headers }, body);
         }
 
         await run.AssertExactRowsAsync(PipelineApplication.RabbitMQ, log);
@@ -122,8 +127,11 @@ public class RabbitMQPipelineTests(ITestOutputHelper log)
                 continue;
             }
 
-            string Header(string name) => Encoding.UTF8.GetString((byte[])message.BasicProperties.Headers![name]!);
-            deadLetters.Add((Header(DeadLetterHeaders.Reason), Header(DeadLetterHeaders.Error), Header(DeadLetterHeaders.SourceQueue)));
+            // The alternate exchange passes a message on as it came: no reason, no source queue.
+            string Header(string name) => message.BasicProperties.Headers?.TryGetValue(name, out var value) == true ? Encoding.UTF8.GetString((byte[])value!) : "";
+            deadLetters.Add(message.BasicProperties.Headers?.ContainsKey(DeadLetterHeaders.Reason) == true
+                ? (Header(DeadLetterHeaders.Reason), Header(DeadLetterHeaders.Error), Header(DeadLetterHeaders.SourceQueue))
+                : ("Unroutable", "", message.Exchange));
             log.WriteLine($"dead letter from {deadLetters[^1].Queue}: {deadLetters[^1].Reason}: {deadLetters[^1].Error}");
         }
 

@@ -21,8 +21,6 @@ internal static class RabbitMQBrokerBuilderExtensions
 
         return infrastructure.Mode == InfrastructureMode.Embedded
             ? builder.AddLocalRabbitMQ(name, userName, password, infrastructure)
-            : builder.AddRabbitMQ(name, userName, password).WithManagementPlugin()
-                // The image's plugins plus the consistent-hash exchange the RabbitMQ application shards readings with.
-                .WithBindMount(Path.Combine(builder.AppHostDirectory, "Infrastructure", "RabbitMQ", "enabled_plugins"), "/etc/rabbitmq/enabled_plugins", isReadOnly: true);
+            : builder.AddRabbitMQ(name, userName, password).WithManagementPlugin();
     }
 }

@@ -20,7 +20,7 @@ log.console.level = info
 log.console.use_colors = off
 log.file = false
 EOF
-echo '[rabbitmq_management,rabbitmq_consistent_hash_exchange].' > "$RMQ_BASE/enabled_plugins"
+echo '[rabbitmq_management].' > "$RMQ_BASE/enabled_plugins"
 : > "$RMQ_BASE/rabbitmq-env.conf"           # shadows /etc/rabbitmq/rabbitmq-env.conf
 
 export HOME="$RMQ_BASE/home"                # .erlang.cookie is auto-created here
