@@ -27,6 +27,7 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
 {
     public const string TelemetryExchange = "hpc.telemetry";
     public const string ReadingsExchange = "hpc.readings.by-shard";
+    private const string LegacyReadingsExchange = "hpc.readings";
     public const string ResultsExchange = "hpc.results";
     public const string EnergyPartsExchange = "hpc.energy-parts";
     public const string DeadLetterExchange = "hpc.dead-letter";
@@ -108,6 +109,10 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
         await channel.QueueBindAsync(DeadLetterQueue, DeadLetterExchange, routingKey: "", cancellationToken: cancellationToken);
 
         await channel.ExchangeDeclareAsync(TelemetryExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+
+        // The consistent-hash exchange of earlier versions, still bound in a broker's kept data: it would deliver every
+        // reading a second time. Deleting an exchange that does not exist is no error.
+        await channel.ExchangeDeleteAsync(LegacyReadingsExchange, ifUnused: false, cancellationToken: cancellationToken);
         await channel.ExchangeDeclareAsync(ReadingsExchange, ExchangeType.Headers, durable: true, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["alternate-exchange"] = DeadLetterExchange }, cancellationToken: cancellationToken);
         await channel.ExchangeBindAsync(destination: ReadingsExchange, source: TelemetryExchange, routingKey: ReadingBinding, cancellationToken: cancellationToken);
