@@ -22,13 +22,14 @@ public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : IS
 
     private static readonly Avro.Schema WriterSchema = new T().Schema;
     private readonly SpecificDatumWriter<T> writer = new(WriterSchema);
-    private readonly ConcurrentDictionary<string, int> idBySubject = new(StringComparer.Ordinal);
+    // By topic, not subject: the hot path builds no string.
+    private readonly ConcurrentDictionary<string, int> idByTopic = new(StringComparer.Ordinal);
 
     public async Task<byte[]> SerializeAsync(T data, SerializationContext context) =>
-        data is null ? null! : Write(data, idBySubject.TryGetValue(SubjectOf(context), out var id) ? id : await RegisterAsync(SubjectOf(context)).ConfigureAwait(false));
+        data is null ? null! : Write(data, idByTopic.TryGetValue(TopicOf(context), out var id) ? id : await RegisterAsync(TopicOf(context)).ConfigureAwait(false));
 
     public byte[] Serialize(T data, SerializationContext context) =>
-        data is null ? null! : Write(data, idBySubject.TryGetValue(SubjectOf(context), out var id) ? id : RegisterAsync(SubjectOf(context)).GetAwaiter().GetResult());
+        data is null ? null! : Write(data, idByTopic.TryGetValue(TopicOf(context), out var id) ? id : RegisterAsync(TopicOf(context)).GetAwaiter().GetResult());
 
     private byte[] Write(T data, int schemaId)
     {
@@ -41,14 +42,14 @@ public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : IS
         return stream.ToArray();
     }
 
-    private async Task<int> RegisterAsync(string subject)
+    private async Task<int> RegisterAsync(string topic)
     {
-        var id = await registry.RegisterSchemaAsync(subject, new Schema(WriterSchema.ToString(), SchemaType.Avro), normalize: false).ConfigureAwait(false);
-        return idBySubject.GetOrAdd(subject, id);
+        var id = await registry.RegisterSchemaAsync($"{topic}-value", new Schema(WriterSchema.ToString(), SchemaType.Avro), normalize: false).ConfigureAwait(false);
+        return idByTopic.GetOrAdd(topic, id);
     }
 
-    private static string SubjectOf(SerializationContext context) =>
+    private static string TopicOf(SerializationContext context) =>
         string.IsNullOrEmpty(context.Topic)
             ? throw new ArgumentException("Avro values are registered under <topic>-value: the serialization context names no topic.", nameof(context))
-            : $"{context.Topic}-value";
+            : context.Topic;
 }

@@ -25,6 +25,9 @@ namespace HpcAspire.Messaging.RabbitMQ;
 /// </summary>
 public sealed class HpcTopology(RabbitMQTransportSettings settings)
 {
+    // A reading's shard header value, formatted once per shard rather than once per reading.
+    private readonly string[] _shardNames = [.. Enumerable.Range(0, settings.ReadingShards).Select(shard => shard.ToString(CultureInfo.InvariantCulture))];
+
     public const string TelemetryExchange = "hpc.telemetry";
     public const string ReadingsExchange = "hpc.readings.by-shard";
     private const string LegacyReadingsExchange = "hpc.readings";
@@ -70,8 +73,7 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
     public static int ReadingShard(string nodeId, int shards) => StableBucket(nodeId, shards);
 
     /// <summary>The headers a node's reading is published with, so that it reaches its shard.</summary>
-    public KeyValuePair<string, object?>[] ReadingHeaders(string nodeId) =>
-        [new(ShardHeader, ReadingShard(nodeId, settings.ReadingShards).ToString(CultureInfo.InvariantCulture))];
+    public KeyValuePair<string, object?>[] ReadingHeaders(string nodeId) => [new(ShardHeader, _shardNames[ReadingShard(nodeId, settings.ReadingShards)])];
 
     // FNV-1a: string.GetHashCode differs from process to process.
     private static int StableBucket(string key, int buckets)
@@ -123,7 +125,7 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
                 arguments: WorkQueueArguments(singleActiveConsumer: true), cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, ReadingsExchange, routingKey: "", arguments: new Dictionary<string, object?>
             {
-                ["x-match"] = "all", [ShardHeader] = shard.ToString(CultureInfo.InvariantCulture),
+                ["x-match"] = "all", [ShardHeader] = _shardNames[shard],
             }, cancellationToken: cancellationToken);
         }
 
