@@ -26,31 +26,27 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     private const int SchemaNotFound = 40403;
 
     private static readonly Avro.Schema ReaderSchema = new T().Schema;
-    private readonly ConcurrentDictionary<int, SpecificDatumReader<T>> readers = new();
+    private readonly ConcurrentDictionary<int, WriterOf> readers = new();
 
+    /// <summary>Reads one record; a batch (<see cref="AvroFramedBatchSerializer{T}"/>) is undecodable here.</summary>
     public async Task<DecodedMessage<T>> DecodeAsync(string topic, byte[]? value, Headers? headers = null)
     {
-        if (value is null || value.Length < FrameLength)
+        if (FrameProblem(value) is { } problem)
         {
-            return DecodedMessage<T>.Undecodable(UndecodableReason.NotConfluentFramed,
-                $"{value?.Length ?? 0} bytes: shorter than the {FrameLength}-byte Confluent frame.");
+            return DecodedMessage<T>.Undecodable(UndecodableReason.NotConfluentFramed, problem);
         }
 
-        if (value[0] != MagicByte)
-        {
-            return DecodedMessage<T>.Undecodable(UndecodableReason.NotConfluentFramed,
-                $"Magic byte 0x{value[0]:X2}, expected 0x00: not Confluent-framed.");
-        }
-
-        var id = (value[1] << 24) | (value[2] << 16) | (value[3] << 8) | value[4];
+        var id = SchemaIdOf(value!);
         try
         {
-            var reader = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
-            return DecodedMessage<T>.Decoded(reader.Read(default!, new BinaryDecoder(new MemoryStream(value, FrameLength, value.Length - FrameLength, writable: false))));
+            var writer = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
+            return writer.IsBatch
+                ? DecodedMessage<T>.Undecodable(UndecodableReason.UndecodableBody, $"Schema id {id} is a batch of records where one {typeof(T).Name} was expected.")
+                : DecodedMessage<T>.Decoded(writer.Reader.Read(default!, BodyOf(value!)));
         }
         catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaNotFound)
         {
-            return DecodedMessage<T>.Undecodable(UndecodableReason.UnknownSchemaId, $"Schema id {id} is not in the registry: {ex.Message}");
+            return DecodedMessage<T>.Undecodable(UndecodableReason.UnknownSchemaId, UnknownId(id, ex));
         }
         catch (Exception ex) when (IsBodyError(ex))
         {
@@ -58,13 +54,72 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
         }
     }
 
+    /// <summary>
+    /// Reads a message that holds one record or a batch of them (its writer schema an Avro array of the record, as
+    /// <see cref="AvroFramedBatchSerializer{T}"/> writes): the records in order, each resolved against
+    /// <typeparamref name="T"/>'s schema as a single one is. A broken record fails the whole message.
+    /// </summary>
+    public async Task<DecodedBatch<T>> DecodeAllAsync(byte[]? value)
+    {
+        if (FrameProblem(value) is { } problem)
+        {
+            return DecodedBatch<T>.Undecodable(UndecodableReason.NotConfluentFramed, problem);
+        }
+
+        var id = SchemaIdOf(value!);
+        try
+        {
+            var writer = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
+            var decoder = BodyOf(value!);
+            if (!writer.IsBatch)
+            {
+                return DecodedBatch<T>.Decoded([writer.Reader.Read(default!, decoder)], isBatch: false);
+            }
+
+            var records = new List<T>();
+            for (var block = decoder.ReadArrayStart(); block != 0; block = decoder.ReadArrayNext())
+            {
+                for (var i = 0L; i < block; i++)
+                {
+                    records.Add(writer.Reader.Read(default!, decoder));
+                }
+            }
+
+            return DecodedBatch<T>.Decoded(records, isBatch: true);
+        }
+        catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaNotFound)
+        {
+            return DecodedBatch<T>.Undecodable(UndecodableReason.UnknownSchemaId, UnknownId(id, ex));
+        }
+        catch (Exception ex) when (IsBodyError(ex))
+        {
+            return DecodedBatch<T>.Undecodable(UndecodableReason.UndecodableBody, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private static string? FrameProblem(byte[]? value) =>
+        value is null || value.Length < FrameLength ? $"{value?.Length ?? 0} bytes: shorter than the {FrameLength}-byte Confluent frame."
+        : value[0] != MagicByte ? $"Magic byte 0x{value[0]:X2}, expected 0x00: not Confluent-framed."
+        : null;
+
+    private static int SchemaIdOf(byte[] value) => (value[1] << 24) | (value[2] << 16) | (value[3] << 8) | value[4];
+
+    private static BinaryDecoder BodyOf(byte[] value) => new(new MemoryStream(value, FrameLength, value.Length - FrameLength, writable: false));
+
+    private static string UnknownId(int id, SchemaRegistryException ex) => $"Schema id {id} is not in the registry: {ex.Message}";
+
     // Only a reader that could be built is kept: an id the registry did not know, or could not be asked
     // about, is asked about again with the next message that carries it.
-    private async Task<SpecificDatumReader<T>> ReaderForAsync(int id)
+    private async Task<WriterOf> ReaderForAsync(int id)
     {
         var writerSchema = Avro.Schema.Parse((await registry.GetSchemaAsync(id).ConfigureAwait(false)).SchemaString);
-        return readers.GetOrAdd(id, new SpecificDatumReader<T>(writerSchema, ReaderSchema));
+        var writer = writerSchema is ArraySchema array
+            ? new WriterOf(new SpecificDatumReader<T>(array.ItemSchema, ReaderSchema), IsBatch: true)
+            : new WriterOf(new SpecificDatumReader<T>(writerSchema, ReaderSchema), IsBatch: false);
+        return readers.GetOrAdd(id, writer);
     }
+
+    private sealed record WriterOf(SpecificDatumReader<T> Reader, bool IsBatch);
 
     // Anything thrown while reading bytes is the message's fault; the registry's own failures
     // (HTTP errors, timeouts, other registry error codes) are the environment's and propagate.

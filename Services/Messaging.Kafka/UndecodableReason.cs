@@ -22,3 +22,13 @@ public readonly record struct DecodedMessage<T>(T? Value, UndecodableReason? Fai
 
     public static DecodedMessage<T> Undecodable(UndecodableReason reason, string error) => new(default, reason, error);
 }
+
+/// <summary>The records of a message that holds one or a batch of them, or why there are none.</summary>
+public readonly record struct DecodedBatch<T>(IReadOnlyList<T>? Value, bool IsBatch, UndecodableReason? Failure, string? Error)
+{
+    public bool IsDecoded => Failure is null;
+
+    public static DecodedBatch<T> Decoded(IReadOnlyList<T> records, bool isBatch) => new(records, isBatch, null, null);
+
+    public static DecodedBatch<T> Undecodable(UndecodableReason reason, string error) => new(null, false, reason, error);
+}

@@ -113,4 +113,41 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         Assert.NotEqual(v1Bytes[1..5], v2Bytes[1..5]);
         Assert.Equal(v1Bytes, SampleResults.Serialize(client, topic, decoded.Value!)); // every v1 field as written
     }
+
+    [Fact]
+    public async Task A_batch_reads_back_as_its_records_in_order_and_a_single_record_as_a_batch_of_one()
+    {
+        using var client = registry.Server.CreateClient();
+        var decoder = new AvroMessageDecoder<EnrichedReading>(client);
+        EnrichedReading[] records = [.. Enumerable.Range(0, 300).Select(i => SampleResults.Reading($"node-{i % 7:D3}", i))];
+        var batch = await new AvroFramedBatchSerializer<EnrichedReading>(client).SerializeAsync(records, topic + "-batches");
+
+        var decoded = await decoder.DecodeAllAsync(batch);
+        var single = await decoder.DecodeAllAsync(SampleResults.Serialize(client, topic, records[5]));
+
+        Assert.True(decoded.IsDecoded, decoded.Error);
+        Assert.True(decoded.IsBatch);
+        Assert.Equal(records.Select(r => (r.Reading.NodeId, r.Reading.Timestamp)), decoded.Value!.Select(r => (r.Reading.NodeId, r.Reading.Timestamp)));
+        Assert.Equal(SampleResults.Serialize(client, topic, records[299]), SampleResults.Serialize(client, topic, decoded.Value![299])); // every field
+        Assert.StartsWith("{\"type\":\"array\"", (await client.GetLatestSchemaAsync(topic + "-batches-value")).SchemaString, StringComparison.Ordinal);
+        Assert.True(single.IsDecoded, single.Error);
+        Assert.False(single.IsBatch);
+        Assert.Equal("node-005", Assert.Single(single.Value!).Reading.NodeId);
+    }
+
+    [Fact]
+    public async Task A_batch_where_one_record_is_expected_or_a_truncated_batch_is_UndecodableBody()
+    {
+        using var client = registry.Server.CreateClient();
+        var decoder = new AvroMessageDecoder<EnrichedReading>(client);
+        var batch = await new AvroFramedBatchSerializer<EnrichedReading>(client).SerializeAsync(
+            [SampleResults.Reading("node-001", 1), SampleResults.Reading("node-002", 1)], topic + "-batches");
+
+        var asOne = await decoder.DecodeAsync(topic, batch);
+        var truncated = await decoder.DecodeAllAsync(batch[..(batch.Length - 20)]);
+
+        Assert.Equal(UndecodableReason.UndecodableBody, asOne.Failure);
+        Assert.Contains("batch", asOne.Error, StringComparison.Ordinal);
+        Assert.Equal(UndecodableReason.UndecodableBody, truncated.Failure);
+    }
 }

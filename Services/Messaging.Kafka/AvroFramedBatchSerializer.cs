@@ -1,0 +1,57 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using Avro.IO;
+using Avro.Specific;
+using Confluent.SchemaRegistry;
+
+namespace HpcAspire.Messaging.Kafka;
+
+/// <summary>
+/// Writes many records as one Confluent-framed Avro value: magic byte 0, the big-endian id of the schema
+/// <c>{"type": "array", "items": &lt;T's schema&gt;}</c> (registered under <c>&lt;name&gt;-value</c> the first
+/// time a name is written), then the records as one Avro array. For a transport that pays per message rather than
+/// per byte (RabbitMQ): one message carries a batch, and the registry still checks every change of the record's
+/// schema. <see cref="AvroMessageDecoder{T}.DecodeAllAsync"/> reads it back.
+/// </summary>
+public sealed class AvroFramedBatchSerializer<T>(ISchemaRegistryClient registry)
+    where T : ISpecificRecord, new()
+{
+    private const byte MagicByte = 0;
+    private const int FrameLength = 5;
+
+    private static readonly Avro.ArraySchema WriterSchema = Avro.ArraySchema.Create(new T().Schema);
+    private readonly SpecificDatumWriter<T> writer = new(new T().Schema);
+    private readonly ConcurrentDictionary<string, int> idByName = new(StringComparer.Ordinal);
+
+    /// <summary>The Avro array schema a batch is written with.</summary>
+    public static string SchemaText => WriterSchema.ToString();
+
+    /// <summary>The records, in order, as one value; <paramref name="name"/> names the subject (<c>&lt;name&gt;-value</c>).</summary>
+    public async Task<byte[]> SerializeAsync(IReadOnlyList<T> records, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(records.Count);
+        var id = idByName.TryGetValue(name, out var known) ? known : await RegisterAsync(name).ConfigureAwait(false);
+        using var stream = new MemoryStream(64 * records.Count + 16);
+        Span<byte> frame = stackalloc byte[FrameLength];
+        frame[0] = MagicByte;
+        BinaryPrimitives.WriteInt32BigEndian(frame[1..], id);
+        stream.Write(frame);
+        var encoder = new BinaryEncoder(stream);
+        encoder.WriteArrayStart();
+        encoder.SetItemCount(records.Count);
+        foreach (var record in records)
+        {
+            encoder.StartItem();
+            writer.Write(record, encoder);
+        }
+
+        encoder.WriteArrayEnd();
+        return stream.ToArray();
+    }
+
+    private async Task<int> RegisterAsync(string name)
+    {
+        var id = await registry.RegisterSchemaAsync($"{name}-value", new Schema(SchemaText, SchemaType.Avro), normalize: false).ConfigureAwait(false);
+        return idByName.GetOrAdd(name, id);
+    }
+}
