@@ -9,9 +9,10 @@ using HpcAspire.Messaging.RabbitMQ;
 namespace HpcAspire.Generator;
 
 /// <summary>
-/// Publishes one stream of each tick to the <c>hpc.telemetry</c> topic exchange: readings routed
-/// <c>node.&lt;id&gt;.reading</c>, job events <c>job.&lt;state&gt;</c> followed by the tick's scheduler clock. Bodies are
-/// Confluent-framed Avro (schema id from the registry, the same subjects as the Kafka topics). Confirms are awaited
+/// Publishes one stream of each tick to the <c>hpc.telemetry</c> topic exchange: readings in batches, one per shard
+/// (a tick's readings of the shard's nodes, routed <c>readings.shard-&lt;s&gt;</c>), job events one by one, routed
+/// <c>job.&lt;state&gt;</c>, followed by the tick's scheduler clock. Bodies are Confluent-framed Avro (schema id from the
+/// registry; readings as an Avro array of them, job events under the Kafka topic's subject). Confirms are awaited
 /// in batches, never one message at a time; a batch the broker did not confirm in full (it went away, nacked, or the
 /// connection was down) is published again, marked as a retry, until it is: at-least-once, and the processor
 /// recognises the copies.
@@ -24,7 +25,7 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
 
     private readonly RabbitMQPublisher _publisher;
     private readonly GeneratedStream _stream;
-    private readonly IAsyncSerializer<NodeReading> _readings;
+    private readonly AvroFramedBatchSerializer<NodeReading> _readings;
     private readonly IAsyncSerializer<JobEvent> _jobEvents;
     private readonly ILogger _logger;
     private readonly HpcTopology _topology;
@@ -38,7 +39,7 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         _publisher = publisher;
         _topology = topology;
         _stream = stream;
-        _readings = new AvroFramedSerializer<NodeReading>(registry);
+        _readings = new AvroFramedBatchSerializer<NodeReading>(registry);
         _jobEvents = new AvroFramedSerializer<JobEvent>(registry);
         _logger = logger;
     }
@@ -50,10 +51,10 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         int count;
         if (_stream == GeneratedStream.NodeReadings)
         {
-            foreach (var reading in tick.Readings)
+            foreach (var (shard, batch) in _topology.BatchesByShard(tick.Readings, static reading => reading.NodeId))
             {
-                await SendAsync(HpcTopology.ReadingKey(reading.NodeId), () => SerializeAsync(_readings, reading, AvroSubjects.NodeReadings),
-                    _topology.ReadingHeaders(reading.NodeId), cancellationToken);
+                await SendAsync(_topology.ReadingShardKey(shard), async () => await _readings.SerializeAsync(batch, AvroSubjects.NodeReadingBatches),
+                    null, cancellationToken);
             }
 
             count = tick.Readings.Count;

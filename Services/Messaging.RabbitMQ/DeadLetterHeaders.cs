@@ -13,6 +13,12 @@ public static class DeadLetterHeaders
     public const string SourceRoutingKey = "x-hpc-dlq-source-routing-key";
     public const string Service = "x-hpc-dlq-service";
 
+    /// <summary>
+    /// For a batch message dead-lettered for one of its records: that record's index (0-based). The message is
+    /// dead-lettered whole, once per bad record; its other records were processed.
+    /// </summary>
+    public const string Record = "x-hpc-dlq-record";
+
     /// <summary>The broker's reason for its own dead-lettering: <c>rejected</c>, <c>delivery_limit</c>, <c>expired</c>, <c>maxlen</c>.</summary>
     public const string BrokerReason = "x-first-death-reason";
 }

@@ -6,18 +6,18 @@ namespace HpcAspire.Messaging.RabbitMQ;
 /// <summary>
 /// The application's exchanges, queues and bindings on RabbitMQ, declared idempotently by whoever starts first:
 /// <code>
-/// generators ─▶ hpc.telemetry (topic) ─ node.*.reading ─▶ hpc.readings.by-shard (headers: hpc-shard = i)
-///                     │                                        └─▶ readings.shard-0 … shard-(S-1)   (quorum, single active consumer)
-///                     └─ job.* + scheduler.clock ─────────────────▶ job-events.processor-&lt;i&gt;        (quorum, one per processor instance)
+/// generators ─▶ hpc.telemetry (topic) ─ readings.shard-&lt;s&gt; ─▶ readings.shard-&lt;s&gt;, s = 0 … S-1   (quorum, single active consumer)
+///                     └─ job.* + scheduler.clock ──────────▶ job-events.processor-&lt;i&gt;           (quorum, one per processor instance)
 /// processor ─▶ hpc.energy-parts (direct) ─ processor-&lt;j&gt; ─▶ energy-parts.processor-&lt;j&gt;  (quorum; j owns the job)
 /// processor ─▶ hpc.results (topic) ─ # ─▶ sink.results (quorum)
 /// any queue's rejected or over-delivered message, and any message a service dead-letters ─▶ hpc.dead-letter (fanout) ─▶ hpc.dead-letters
 /// </code>
-/// A node's readings all carry one shard number (<see cref="ReadingShard"/>, a stable hash of the node) and a quorum
-/// queue with a single active consumer hands them out in order: per-node order holds whatever the number of
-/// processor replicas, and across broker restarts. (The consistent-hash exchange, the first choice, rebuilds its
-/// hash ring when the broker restarts and may then send a node to another shard: its redelivered readings and its
-/// new ones were read from two queues, out of order.) A reading without a valid shard goes to the dead letters. Every processor instance needs every
+/// A node's readings all go to one shard (<see cref="ReadingShard"/>, a stable hash of the node), in batches: one
+/// message holds a tick's readings of the shard's nodes (<see cref="RabbitMQTransportSettings.RecordsPerMessage"/>
+/// at most), routed by the shard's key, and a quorum queue with a single active consumer hands them out in order:
+/// per-node order holds whatever the number of processor replicas, and across broker restarts. (The consistent-hash
+/// exchange, the first choice, rebuilds its hash ring when the broker restarts and may then send a node to another
+/// shard: its redelivered readings and its new ones were read from two queues, out of order.) Every processor instance needs every
 /// job's allocation, so job events fan out to one queue per instance; the scheduler clock travels in that same
 /// queue, after the job events of its tick, so one clock message per tick is enough (Kafka needs one per partition).
 /// A job's nodes may belong to several instances; each sends its nodes' shares of the job's energy to the instance
@@ -25,40 +25,39 @@ namespace HpcAspire.Messaging.RabbitMQ;
 /// </summary>
 public sealed class HpcTopology(RabbitMQTransportSettings settings)
 {
-    // A reading's shard header value, formatted once per shard rather than once per reading.
-    private readonly string[] _shardNames = [.. Enumerable.Range(0, settings.ReadingShards).Select(shard => shard.ToString(CultureInfo.InvariantCulture))];
+    // Formatted once per shard rather than once per message.
+    private readonly string[] _shardQueues = [.. Enumerable.Range(0, settings.ReadingShards).Select(ReadingShardQueue)];
 
     public const string TelemetryExchange = "hpc.telemetry";
-    public const string ReadingsExchange = "hpc.readings.by-shard";
-    private const string LegacyReadingsExchange = "hpc.readings";
+    // Readings were routed per reading through these in earlier versions; a broker's kept data may still bind them.
+    private static readonly string[] LegacyReadingsExchanges = ["hpc.readings", "hpc.readings.by-shard"];
     public const string ResultsExchange = "hpc.results";
     public const string EnergyPartsExchange = "hpc.energy-parts";
     public const string DeadLetterExchange = "hpc.dead-letter";
     public const string DeadLetterQueue = "hpc.dead-letters";
     public const string SinkQueue = "sink.results";
 
-    public const string ReadingBinding = "node.*.reading";
     public const string JobEventBinding = "job.*";
     public const string SchedulerClockKey = "scheduler.clock";
 
-    /// <summary>Result routing keys: <c>enriched-reading.&lt;node&gt;</c> and <c>job-energy.&lt;job&gt;</c>.</summary>
-    public const string EnrichedReadingKeyPrefix = "enriched-reading.";
+    /// <summary>
+    /// Result routing keys: <c>enriched-readings.processor-&lt;i&gt;</c> for a batch of enriched readings from processor
+    /// instance i (earlier versions sent one per reading, <c>enriched-reading.&lt;node&gt;</c>), <c>job-energy.&lt;job&gt;</c>.
+    /// </summary>
+    public const string EnrichedReadingKeyPrefix = "enriched-reading";
     public const string JobEnergyKeyPrefix = "job-energy.";
-
-    /// <summary>The header a reading's shard travels in, for <see cref="ReadingsExchange"/> to route on. Not <c>x-</c>: a headers exchange ignores those.</summary>
-    public const string ShardHeader = "hpc-shard";
 
     public int ReadingShards => settings.ReadingShards;
 
     public int Processors => settings.Processors;
 
-    /// <summary>A node's readings: <c>node.&lt;nodeId&gt;.reading</c>. Node ids must not contain dots.</summary>
-    public static string ReadingKey(string nodeId) => $"node.{nodeId}.reading";
+    /// <summary>A batch of readings of shard <paramref name="shard"/>'s nodes: <c>readings.shard-&lt;s&gt;</c>, the name of the shard's queue.</summary>
+    public string ReadingShardKey(int shard) => _shardQueues[shard];
 
     /// <summary>A job event: <c>job.&lt;state&gt;</c>, e.g. <c>job.started</c>.</summary>
     public static string JobEventKey(string state) => $"job.{state.ToLowerInvariant()}";
 
-    public static string EnrichedReadingKey(string nodeId) => EnrichedReadingKeyPrefix + nodeId;
+    public static string EnrichedReadingsKey(int processorInstance) => $"{EnrichedReadingKeyPrefix}s.processor-{processorInstance.ToString(CultureInfo.InvariantCulture)}";
 
     public static string JobEnergyKey(string jobId) => JobEnergyKeyPrefix + jobId;
 
@@ -72,8 +71,33 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
     /// <summary>The shard of a node's readings: a stable hash of its id, the same in every process and after every restart.</summary>
     public static int ReadingShard(string nodeId, int shards) => StableBucket(nodeId, shards);
 
-    /// <summary>The headers a node's reading is published with, so that it reaches its shard.</summary>
-    public KeyValuePair<string, object?>[] ReadingHeaders(string nodeId) => [new(ShardHeader, _shardNames[ReadingShard(nodeId, settings.ReadingShards)])];
+    /// <summary>
+    /// Splits <paramref name="records"/> into the batch messages that carry them: grouped by their node's shard, in
+    /// their order within each shard, at most <see cref="RabbitMQTransportSettings.RecordsPerMessage"/> per batch.
+    /// </summary>
+    public IEnumerable<(int Shard, List<T> Batch)> BatchesByShard<T>(IEnumerable<T> records, Func<T, string> nodeOf)
+    {
+        var open = new List<T>?[settings.ReadingShards];
+        foreach (var record in records)
+        {
+            var shard = ReadingShard(nodeOf(record), settings.ReadingShards);
+            var batch = open[shard] ??= new List<T>(Math.Min(settings.RecordsPerMessage, 1_024));
+            batch.Add(record);
+            if (batch.Count == settings.RecordsPerMessage)
+            {
+                yield return (shard, batch);
+                open[shard] = null;
+            }
+        }
+
+        for (var shard = 0; shard < open.Length; shard++)
+        {
+            if (open[shard] is { } rest)
+            {
+                yield return (shard, rest);
+            }
+        }
+    }
 
     // FNV-1a: string.GetHashCode differs from process to process.
     private static int StableBucket(string key, int buckets)
@@ -112,21 +136,18 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
 
         await channel.ExchangeDeclareAsync(TelemetryExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
 
-        // The consistent-hash exchange of earlier versions, still bound in a broker's kept data: it would deliver every
-        // reading a second time. Deleting an exchange that does not exist is no error.
-        await channel.ExchangeDeleteAsync(LegacyReadingsExchange, ifUnused: false, cancellationToken: cancellationToken);
-        await channel.ExchangeDeclareAsync(ReadingsExchange, ExchangeType.Headers, durable: true, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["alternate-exchange"] = DeadLetterExchange }, cancellationToken: cancellationToken);
-        await channel.ExchangeBindAsync(destination: ReadingsExchange, source: TelemetryExchange, routingKey: ReadingBinding, cancellationToken: cancellationToken);
-        for (var shard = 0; shard < settings.ReadingShards; shard++)
+        // The exchanges of earlier versions, still bound in a broker's kept data, would deliver readings published the
+        // old way a second time. Deleting an exchange that does not exist is no error.
+        foreach (var legacy in LegacyReadingsExchanges)
         {
-            var queue = ReadingShardQueue(shard);
+            await channel.ExchangeDeleteAsync(legacy, ifUnused: false, cancellationToken: cancellationToken);
+        }
+
+        foreach (var queue in _shardQueues)
+        {
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
                 arguments: WorkQueueArguments(singleActiveConsumer: true), cancellationToken: cancellationToken);
-            await channel.QueueBindAsync(queue, ReadingsExchange, routingKey: "", arguments: new Dictionary<string, object?>
-            {
-                ["x-match"] = "all", [ShardHeader] = _shardNames[shard],
-            }, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(queue, TelemetryExchange, routingKey: queue, cancellationToken: cancellationToken);
         }
 
         await channel.ExchangeDeclareAsync(EnergyPartsExchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken);

@@ -46,11 +46,17 @@ public abstract class RabbitMQConsumer : BackgroundService
 
     /// <summary>
     /// Messages a consumer may handle before it must checkpoint and ack: the broker stops delivering to a queue's
-    /// consumer once it holds <c>Prefetch</c> unacked messages, so a batch that waited for more would only wait for its
-    /// timer. Half the prefetch of each of the <paramref name="busyQueues"/> the bulk of the messages come from keeps
-    /// deliveries flowing while a checkpoint runs.
+    /// consumer once it holds its prefetch (<see cref="PrefetchOf"/>) unacked, so a checkpoint that waited for more
+    /// would only wait for its timer. Half the prefetch of each of the <paramref name="busyQueues"/> the bulk of the
+    /// messages come from keeps deliveries flowing while a checkpoint runs.
     /// </summary>
-    protected int MaxBatch(int configured, int busyQueues = 1) => Math.Max(1, Math.Min(configured, _context.Settings.Prefetch / 2 * busyQueues));
+    protected static int MessagesBeforeCheckpoint(int prefetch, int busyQueues = 1) => Math.Max(1, prefetch / 2 * busyQueues);
+
+    /// <summary>The transport's settings: prefetches, batch sizes, shards.</summary>
+    protected RabbitMQTransportSettings Transport => _context.Settings;
+
+    /// <summary>The prefetch (basic.qos) of the consumer of <paramref name="queue"/>; by default <see cref="RabbitMQTransportSettings.Prefetch"/>.</summary>
+    protected virtual ushort PrefetchOf(string queue) => _context.Settings.Prefetch;
 
     /// <summary>The stage timings (<see cref="PipelineStages"/>) and counters every consumer shares.</summary>
     protected RabbitMQTelemetry Telemetry => _context.Telemetry;
@@ -95,10 +101,16 @@ public abstract class RabbitMQConsumer : BackgroundService
     /// Republishes <paramref name="message"/> to the dead-letter exchange with <paramref name="reason"/> (a short
     /// code, e.g. <c>undecodable</c>) and <paramref name="error"/> in its headers, and returns once the broker has
     /// confirmed it. Call it from the handler, while the body is valid; the message then counts as handled: ack it with the rest.
+    /// For one bad record of a batch, <paramref name="record"/> is its index (<see cref="DeadLetterHeaders.Record"/>).
     /// </summary>
-    protected async Task DeadLetterAsync(ReceivedMessage message, string reason, string error, CancellationToken cancellationToken = default)
+    protected async Task DeadLetterAsync(ReceivedMessage message, string reason, string error, int? record = null, CancellationToken cancellationToken = default)
     {
         var headers = message.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(message.Headers);
+        if (record is { } index)
+        {
+            headers[DeadLetterHeaders.Record] = index;
+        }
+
         headers[DeadLetterHeaders.Reason] = reason;
         headers[DeadLetterHeaders.Error] = error;
         headers[DeadLetterHeaders.SourceQueue] = message.Queue;
@@ -111,8 +123,10 @@ public abstract class RabbitMQConsumer : BackgroundService
         {
             ["reason"] = reason,
             ["error"] = error,
+            ["record"] = record,
         }));
-        Logger.LogWarning("Dead-lettered a message from {Queue} ({RoutingKey}): {Reason}: {Error}", message.Queue, message.RoutingKey, reason, error);
+        Logger.LogWarning("Dead-lettered a message from {Queue} ({RoutingKey}{Record}): {Reason}: {Error}", message.Queue, message.RoutingKey,
+            record is { } i ? $", record {i}" : "", reason, error);
     }
 
     /// <summary>
@@ -262,14 +276,15 @@ public abstract class RabbitMQConsumer : BackgroundService
             _turn.Release();
         }
 
-        await channel.BasicQosAsync(prefetchSize: 0, _context.Settings.Prefetch, global: false, stoppingToken).ConfigureAwait(false);
         foreach (var queue in _queues)
         {
+            // Per consumer (global: false), for the consumers started after it on this channel.
+            await channel.BasicQosAsync(prefetchSize: 0, PrefetchOf(queue), global: false, stoppingToken).ConfigureAwait(false);
             await channel.BasicConsumeAsync(queue, autoAck: false, consumerTag: $"{_context.ServiceName}-{queue}-{Guid.NewGuid():N}",
                 noLocal: false, exclusive: false, arguments: null, new Deliveries(this, channel, queue), stoppingToken).ConfigureAwait(false);
         }
 
-        Logger.LogInformation("Consuming {Queues} with prefetch {Prefetch}", string.Join(", ", _queues), _context.Settings.Prefetch);
+        Logger.LogInformation("Consuming {Queues} with prefetch {Prefetch}", string.Join(", ", _queues), string.Join(", ", _queues.Select(PrefetchOf)));
     }
 
     private async Task CloseSessionAsync()

@@ -12,8 +12,20 @@ public sealed class RabbitMQTransportSettings
     /// <summary>Quorum queues the readings are sharded into (<c>readings.shard-0</c> …), so each node's readings keep their order on one queue.</summary>
     public int ReadingShards { get; set; } = 4;
 
-    /// <summary>Unacked messages the broker sends each consumer ahead of its acks (basic.qos); chosen by the raw benchmark.</summary>
+    /// <summary>
+    /// Unacked messages the broker sends each consumer of a queue of single messages (job events, energy shares)
+    /// ahead of its acks (basic.qos); chosen by the raw benchmark.
+    /// </summary>
     public ushort Prefetch { get; set; } = 2_000;
+
+    /// <summary>
+    /// The prefetch of the queues whose messages are batches (the reading shards, the sink's results): each message may
+    /// hold <see cref="RecordsPerMessage"/> records, so a consumer holds up to this times that many unacked.
+    /// </summary>
+    public ushort BatchPrefetch { get; set; } = 64;
+
+    /// <summary>The most records one batch message holds: a generator's readings of one shard and tick, a processor's enriched readings.</summary>
+    public int RecordsPerMessage { get; set; } = 500;
 
     /// <summary>
     /// Deliveries a quorum queue makes of one message before it dead-letters it. Returns count, and so does every
@@ -40,6 +52,16 @@ public sealed class RabbitMQTransportSettings
         if (Prefetch < 1)
         {
             throw new InvalidOperationException($"{SectionName}:Prefetch must be at least 1 (0 would mean unlimited); it is {Prefetch}.");
+        }
+
+        if (BatchPrefetch < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:BatchPrefetch must be at least 1 (0 would mean unlimited); it is {BatchPrefetch}.");
+        }
+
+        if (RecordsPerMessage < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:RecordsPerMessage must be at least 1; it is {RecordsPerMessage}.");
         }
 
         if (Processors < 1)

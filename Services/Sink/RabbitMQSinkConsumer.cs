@@ -24,7 +24,8 @@ internal sealed class RabbitMQSinkConsumer(
     private readonly List<(string Topic, DateTime At)> _notYetDurable = [];
     private readonly Stopwatch _sinceCheckpoint = Stopwatch.StartNew();
     private ReceivedMessage? _lastHandled;
-    private int _pending;
+    private int _pendingMessages;
+    private int _pendingRows;
 
     private SinkOptions Settings => options.Value;
 
@@ -40,56 +41,71 @@ internal sealed class RabbitMQSinkConsumer(
         }
 
         _lastHandled = null;
-        _pending = 0;
+        _pendingMessages = 0;
+        _pendingRows = 0;
         _notYetDurable.Clear();
         Logger.LogInformation("Sinking {Queue} into CSV files under {Directory}; checkpoint every {BatchSize} messages or {BatchInterval}",
             HpcTopology.SinkQueue, Settings.OutputDirectory, Settings.BatchSize, Settings.BatchInterval);
         return Task.CompletedTask;
     }
 
+    /// <summary>Batches of enriched readings carry batch messages: their prefetch counts those.</summary>
+    protected override ushort PrefetchOf(string queue) => Transport.BatchPrefetch;
+
     protected override async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
         var topic = message.RoutingKey.StartsWith(HpcTopology.JobEnergyKeyPrefix, StringComparison.Ordinal) ? Settings.JobEnergyTopic
             : message.RoutingKey.StartsWith(HpcTopology.EnrichedReadingKeyPrefix, StringComparison.Ordinal) ? Settings.EnrichedReadingsTopic
             : null;
-        var outcome = topic is null
-            ? RowOutcome.Rejected("UnknownRoutingKey", $"Routing key '{message.RoutingKey}' is neither {HpcTopology.EnrichedReadingKeyPrefix}* nor {HpcTopology.JobEnergyKeyPrefix}*.")
+        var outcomes = topic is null
+            ? new RowOutcomes([RowOutcome.Rejected("UnknownRoutingKey",
+                $"Routing key '{message.RoutingKey}' is neither {HpcTopology.EnrichedReadingKeyPrefix}* nor {HpcTopology.JobEnergyKeyPrefix}*.")], IsBatch: false)
             : await DecodeAsync(topics[topic], message);
-        if (outcome.Record is { } record)
+        for (var i = 0; i < outcomes.Rows.Count; i++)
         {
-            var files = _files[topic!];
-            var startedAt = PipelineStages.Now();
-            using (var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Write))
+            var outcome = outcomes.Rows[i];
+            if (outcome.Record is { } record)
             {
-                // Positions here are the files' own sequence: RabbitMQ has no offsets, and copies are caught by identity.
-                var written = files.Append(files.NextOffset ?? 0, outcome.Result, record);
-                activity?.SetTag("hpcaspire.sink.duplicate", !written);
-                if (written)
-                {
-                    metrics.RowWritten(topic!);
-                    _notYetDurable.Add((topic!, outcome.Result.At));
-                }
-                else
-                {
-                    metrics.DuplicateSkipped(topic!);
-                }
+                Write(topic!, outcome, record);
             }
-
-            Telemetry.Stages.Record(PipelineStages.Write, topic!, startedAt);
-        }
-        else
-        {
-            await DeadLetterAsync(message, outcome.RejectionReason!, outcome.Error!, cancellationToken);
-            metrics.DeadLettered();
+            else
+            {
+                await DeadLetterAsync(message, outcome.RejectionReason!, outcome.Error!, outcomes.IsBatch ? i : null, cancellationToken);
+                metrics.DeadLettered();
+            }
         }
 
         _lastHandled = message;
-        if (++_pending >= MaxBatch(Settings.BatchSize))
+        _pendingRows += outcomes.Rows.Count;
+        if (++_pendingMessages >= MessagesBeforeCheckpoint(Transport.BatchPrefetch) || _pendingRows >= Settings.BatchSize)
         {
             await CheckpointAsync(cancellationToken);
         }
 
         metrics.LogProgressIfDue();
+    }
+
+    private void Write(string topic, RowOutcome outcome, string record)
+    {
+        var files = _files[topic];
+        var startedAt = PipelineStages.Now();
+        using (var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Write))
+        {
+            // Positions here are the files' own sequence: RabbitMQ has no offsets, and copies are caught by identity.
+            var written = files.Append(files.NextOffset ?? 0, outcome.Result, record);
+            activity?.SetTag("hpcaspire.sink.duplicate", !written);
+            if (written)
+            {
+                metrics.RowWritten(topic);
+                _notYetDurable.Add((topic, outcome.Result.At));
+            }
+            else
+            {
+                metrics.DuplicateSkipped(topic);
+            }
+        }
+
+        Telemetry.Stages.Record(PipelineStages.Write, topic, startedAt);
     }
 
     protected override Task OnCheckpointDueAsync(CancellationToken cancellationToken) =>
@@ -101,11 +117,11 @@ internal sealed class RabbitMQSinkConsumer(
         CloseFiles();
     }
 
-    private async Task<RowOutcome> DecodeAsync(IResultTopic topic, ReceivedMessage message)
+    private async Task<RowOutcomes> DecodeAsync(IResultTopic topic, ReceivedMessage message)
     {
         var startedAt = PipelineStages.Now();
         using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Deserialize);
-        var outcome = await topic.ToRowAsync(message.Body.ToArray());
+        var outcome = await topic.ToRowsAsync(message.Body.ToArray());
         Telemetry.Stages.Record(PipelineStages.Deserialize, topic.Topic, startedAt);
         return outcome;
     }
@@ -134,7 +150,8 @@ internal sealed class RabbitMQSinkConsumer(
 
         _notYetDurable.Clear();
         _lastHandled = null;
-        _pending = 0;
+        _pendingMessages = 0;
+        _pendingRows = 0;
         Telemetry.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
     }
 

@@ -15,6 +15,9 @@ internal readonly record struct RowOutcome(ResultIdentity Result, string? Record
     public static RowOutcome Rejected(string reason, string error) => new(default, null, reason, error);
 }
 
+/// <summary>The outcomes of a message's records, in order; <see cref="IsBatch"/> when it held a batch, whose records are numbered in dead letters.</summary>
+internal sealed record RowOutcomes(IReadOnlyList<RowOutcome> Rows, bool IsBatch);
+
 /// <summary>One topic the sink stores: its CSV header and how a message becomes a row.</summary>
 internal interface IResultTopic
 {
@@ -24,8 +27,11 @@ internal interface IResultTopic
 
     RowOutcome ToRow(ConsumeResult<string?, byte[]> message);
 
-    /// <summary>A body that came another way than a Kafka record (the RabbitMQ application).</summary>
-    Task<RowOutcome> ToRowAsync(byte[] body);
+    /// <summary>
+    /// A body that came another way than a Kafka record (the RabbitMQ application), holding one result or a batch:
+    /// an outcome per record, in order, or a single rejection when the body cannot be read at all.
+    /// </summary>
+    Task<RowOutcomes> ToRowsAsync(byte[] body);
 }
 
 /// <summary>The only place where Kafka messages meet result records: decode, validate, format.</summary>
@@ -39,19 +45,21 @@ internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header,
 
     public RowOutcome ToRow(ConsumeResult<string?, byte[]> message) => FromDecoded(tracing.Decode(decoder, message));
 
-    public async Task<RowOutcome> ToRowAsync(byte[] body) => FromDecoded(await decoder.DecodeAsync(topic, body));
-
-    private RowOutcome FromDecoded(DecodedMessage<T> decoded)
+    public async Task<RowOutcomes> ToRowsAsync(byte[] body)
     {
-        if (!decoded.IsDecoded)
-        {
-            return RowOutcome.Rejected(decoded.Failure!.Value.ToString(), decoded.Error!);
-        }
-
-        return problemOf(decoded.Value!) is { } problem
-            ? RowOutcome.Rejected(RowOutcome.Invalid, problem)
-            : RowOutcome.Row(identityOf(decoded.Value!), CsvFormat.Record(rowOf(decoded.Value!)));
+        var decoded = await decoder.DecodeAllAsync(body);
+        return decoded.IsDecoded
+            ? new RowOutcomes([.. decoded.Value!.Select(FromRecord)], decoded.IsBatch)
+            : new RowOutcomes([RowOutcome.Rejected(decoded.Failure!.Value.ToString(), decoded.Error!)], IsBatch: false);
     }
+
+    private RowOutcome FromDecoded(DecodedMessage<T> decoded) =>
+        decoded.IsDecoded ? FromRecord(decoded.Value!) : RowOutcome.Rejected(decoded.Failure!.Value.ToString(), decoded.Error!);
+
+    private RowOutcome FromRecord(T record) =>
+        problemOf(record) is { } problem
+            ? RowOutcome.Rejected(RowOutcome.Invalid, problem)
+            : RowOutcome.Row(identityOf(record), CsvFormat.Record(rowOf(record)));
 }
 
 internal static class ResultTopics

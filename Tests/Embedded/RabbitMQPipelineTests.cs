@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
@@ -96,30 +95,35 @@ public class RabbitMQPipelineTests(ITestOutputHelper log)
         using var registry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = await app.GetConnectionStringAsync("schema-registry") });
         var node = ClusterOptions.NodeName(0);
         var readings = new AvroSerializer<NodeReading>(registry);
+        var batches = new HpcAspire.Messaging.Kafka.AvroFramedBatchSerializer<NodeReading>(registry);
         var jobEvents = new AvroSerializer<JobEvent>(registry);
         var at = PipelineRun.Cluster.StartTime.AddHours(1);
-        // Readings carry their node's shard for the headers exchange to route on (the AppHost's default 4 shards);
-        // one without it has nowhere to go, and the exchange's alternate exchange dead-letters it.
-        Dictionary<string, object?> ShardOf(string nodeId) => new() { [HpcTopology.ShardHeader] = HpcTopology.ReadingShard(nodeId, 4).ToString(CultureInfo.InvariantCulture) };
-        var bad = new (string RoutingKey, byte[] Body, Dictionary<string, object?>? Headers, string Reason)[]
+        // Readings travel to their node's shard (the AppHost's default 4 shards), in batches; a single framed reading
+        // (earlier versions) is read too. The batch holds two bad readings: an unknown node's, and one of a node whose
+        // shard is another, each dead-lettered on its own with its index.
+        var topology = new HpcTopology(new RabbitMQTransportSettings { ReadingShards = 4 });
+        string ShardKey(string nodeId) => topology.ReadingShardKey(HpcTopology.ReadingShard(nodeId, 4));
+        var elsewhere = Enumerable.Range(1, 16).Select(ClusterOptions.NodeName).First(other => ShardKey(other) != ShardKey("node-999"));
+        var bad = new (string RoutingKey, byte[] Body, string[] Reasons)[]
         {
-            (HpcTopology.ReadingKey(node), Encoding.UTF8.GetBytes("{\"nodeId\": \"node-001\"}"), ShardOf(node), "NotConfluentFramed"),
-            (HpcTopology.ReadingKey(node), [0, 0, 0, 0x7f, 0x7f, 1, 2, 3], ShardOf(node), "UnknownSchemaId"),
-            (HpcTopology.ReadingKey(node), await Serialize(readings, Reading(node, at, powerWatts: -50)), ShardOf(node), "Invalid"),
-            (HpcTopology.ReadingKey("node-999"), await Serialize(readings, Reading("node-999", at, powerWatts: 300)), ShardOf("node-999"), "Invalid"),
-            (HpcTopology.JobEventKey("completed"), await Serialize(jobEvents, EndOfUnknownJob(at)), null, "Invalid"),
-            (HpcTopology.ReadingKey(node), await Serialize(readings, Reading(node, at, powerWatts: 300)), null, "Unroutable"),
+            (ShardKey(node), Encoding.UTF8.GetBytes("{\"nodeId\": \"node-001\"}"), ["NotConfluentFramed"]),
+            (ShardKey(node), [0, 0, 0, 0x7f, 0x7f, 1, 2, 3], ["UnknownSchemaId"]),
+            (ShardKey(node), await Serialize(readings, Reading(node, at, powerWatts: -50)), ["Invalid"]),
+            (ShardKey("node-999"), await batches.SerializeAsync([Reading("node-999", at, powerWatts: 300), Reading(elsewhere, at, powerWatts: 300)],
+                AvroSubjects.NodeReadingBatches), ["Invalid", "WrongShard"]),
+            (HpcTopology.JobEventKey("completed"), await Serialize(jobEvents, EndOfUnknownJob(at)), ["Invalid"]),
         };
-        foreach (var (routingKey, body, headers, _) in bad)
+        foreach (var (routingKey, body, _) in bad)
         {
-            await channel.BasicPublishAsync(HpcTopology.TelemetryExchange, routingKey, mandatory: true, new BasicProperties { Persistent = true, Headers = headers }, body);
+            await channel.BasicPublishAsync(HpcTopology.TelemetryExchange, routingKey, mandatory: true, new BasicProperties { Persistent = true }, body);
         }
 
         await run.AssertExactRowsAsync(PipelineApplication.RabbitMQ, log);
 
-        var deadLetters = new List<(string Reason, string Error, string Queue)>();
+        var expected = bad.SelectMany(b => b.Reasons).ToList();
+        var deadLetters = new List<(string Reason, string Error, string Queue, string Record)>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (deadLetters.Count < bad.Length && DateTime.UtcNow < deadline)
+        while (deadLetters.Count < expected.Count && DateTime.UtcNow < deadline)
         {
             if (await channel.BasicGetAsync(HpcTopology.DeadLetterQueue, autoAck: true) is not { } message)
             {
@@ -127,17 +131,17 @@ public class RabbitMQPipelineTests(ITestOutputHelper log)
                 continue;
             }
 
-            // The alternate exchange passes a message on as it came: no reason, no source queue.
-            string Header(string name) => message.BasicProperties.Headers?.TryGetValue(name, out var value) == true ? Encoding.UTF8.GetString((byte[])value!) : "";
-            deadLetters.Add(message.BasicProperties.Headers?.ContainsKey(DeadLetterHeaders.Reason) == true
-                ? (Header(DeadLetterHeaders.Reason), Header(DeadLetterHeaders.Error), Header(DeadLetterHeaders.SourceQueue))
-                : ("Unroutable", "", message.Exchange));
-            log.WriteLine($"dead letter from {deadLetters[^1].Queue}: {deadLetters[^1].Reason}: {deadLetters[^1].Error}");
+            var headers = message.BasicProperties.Headers ?? new Dictionary<string, object?>();
+            string Header(string name) => headers.TryGetValue(name, out var value) ? value is byte[] text ? Encoding.UTF8.GetString(text) : $"{value}" : "";
+            deadLetters.Add((Header(DeadLetterHeaders.Reason), Header(DeadLetterHeaders.Error), Header(DeadLetterHeaders.SourceQueue), Header(DeadLetterHeaders.Record)));
+            log.WriteLine($"dead letter from {deadLetters[^1].Queue} (record '{deadLetters[^1].Record}'): {deadLetters[^1].Reason}: {deadLetters[^1].Error}");
         }
 
-        Assert.Equal(bad.Select(b => b.Reason).Order(), deadLetters.Select(d => d.Reason).Order());
+        Assert.Equal(expected.Order(), deadLetters.Select(d => d.Reason).Order());
         Assert.Contains(deadLetters, d => d.Error.Contains("negative", StringComparison.OrdinalIgnoreCase) || d.Error.Contains("-50", StringComparison.Ordinal));
-        Assert.Contains(deadLetters, d => d.Error.Contains("node-999", StringComparison.Ordinal));
+        Assert.Contains(deadLetters, d => d.Error.Contains("node-999", StringComparison.Ordinal) && d.Record == "0");
+        Assert.Contains(deadLetters, d => d.Reason == "WrongShard" && d.Error.Contains(elsewhere, StringComparison.Ordinal) && d.Record == "1"
+                                          && d.Queue == ShardKey("node-999"));
         Assert.Contains(deadLetters, d => d.Error.Contains("job-unknown", StringComparison.Ordinal) && d.Queue == HpcTopology.JobEventsQueue(0));
     }
 

@@ -12,8 +12,29 @@ public sealed class HpcTopologyTests
         // shards on upgrade, and readings already queued would be read out of order.
         Assert.Equal([3, 2, 1, 0, 3, 2, 1, 0], Enumerable.Range(0, 8).Select(i => HpcTopology.ReadingShard(ClusterOptions.NodeName(i), 4)));
         var topology = new HpcTopology(new RabbitMQTransportSettings { ReadingShards = 4 });
-        var header = Assert.Single(topology.ReadingHeaders(ClusterOptions.NodeName(1)));
-        Assert.Equal((HpcTopology.ShardHeader, "2"), (header.Key, (string)header.Value!));
+        Assert.Equal("readings.shard-2", topology.ReadingShardKey(HpcTopology.ReadingShard(ClusterOptions.NodeName(1), 4)));
+        Assert.Equal(HpcTopology.ReadingShardQueue(2), topology.ReadingShardKey(2)); // each shard's queue is bound by its own name
+    }
+
+    [Fact]
+    public void A_ticks_readings_go_out_in_batches_per_shard_in_their_order_and_no_larger_than_the_limit()
+    {
+        var topology = new HpcTopology(new RabbitMQTransportSettings { ReadingShards = 4, RecordsPerMessage = 100 });
+        // Three ticks of 1,000 nodes: node names, tick by tick.
+        var readings = Enumerable.Range(0, 3).SelectMany(tick => Enumerable.Range(0, 1_000).Select(i => (Node: ClusterOptions.NodeName(i), Tick: tick))).ToList();
+
+        var batches = topology.BatchesByShard(readings, r => r.Node).ToList();
+
+        Assert.All(batches, b => Assert.InRange(b.Batch.Count, 1, 100));
+        Assert.All(batches, b => Assert.All(b.Batch, r => Assert.Equal(b.Shard, HpcTopology.ReadingShard(r.Node, 4))));
+        Assert.Equal(readings.Count, batches.Sum(b => b.Batch.Count));
+        foreach (var shard in Enumerable.Range(0, 4))
+        {
+            // Concatenated, a shard's batches are its readings in their original order.
+            Assert.Equal(readings.Where(r => HpcTopology.ReadingShard(r.Node, 4) == shard), batches.Where(b => b.Shard == shard).SelectMany(b => b.Batch));
+        }
+
+        Assert.True(batches.Count <= readings.Count / 100 + 4, $"{batches.Count} batches: only a shard's last may be short");
     }
 
     [Theory]

@@ -52,7 +52,7 @@ public sealed class RabbitMQReadingTraceTests(ITestOutputHelper log)
                 var spans = collected.Snapshot();
                 return spans.FirstOrDefault(s => s.DisplayName == PipelineStages.Write && RootOf(spans, s) is { } root
                     && root.DisplayName == $"send {HpcTopology.TelemetryExchange}" && (string?)root.GetTagItem(MessagingAttributes.RabbitMQRoutingKey) is { } key
-                    && key.EndsWith(".reading", StringComparison.Ordinal));
+                    && key.StartsWith("readings.shard-", StringComparison.Ordinal));
             }, TimeSpan.FromSeconds(90));
             Assert.True(write is not null, $"No sink write traced back to a generator's send among {collected.Count} spans: " +
                                            string.Join(", ", collected.Snapshot().Select(s => s.DisplayName).Distinct()));
@@ -68,7 +68,7 @@ public sealed class RabbitMQReadingTraceTests(ITestOutputHelper log)
             Assert.Equal(ActivityKind.Producer, send.Kind);
             Assert.Equal(default, send.ParentSpanId);
             AssertMessaging(send, HpcTopology.TelemetryExchange, "send");
-            Assert.StartsWith("node.", (string)send.GetTagItem(MessagingAttributes.RabbitMQRoutingKey)!);
+            Assert.StartsWith("readings.shard-", (string)send.GetTagItem(MessagingAttributes.RabbitMQRoutingKey)!); // a batch of one shard's readings
             Assert.True((int)send.GetTagItem(MessagingAttributes.BodySize)! > 5);
             AssertChild(trace, send, PipelineStages.Serialize);
 

@@ -32,19 +32,22 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     private readonly AvroMessageDecoder<NodeReading> _readingDecoder;
     private readonly AvroMessageDecoder<JobEvent> _jobEventDecoder;
     private readonly AvroMessageDecoder<JobEnergyPart> _partDecoder;
-    private readonly IAsyncSerializer<EnrichedReading> _enrichedSerializer;
+    private readonly AvroFramedBatchSerializer<EnrichedReading> _enrichedSerializer;
+    private readonly string _enrichedKey;
     private readonly IAsyncSerializer<JobEnergyPart> _partSerializer;
     private readonly IAsyncSerializer<JobEnergy> _energySerializer;
     private readonly string _jobEventsQueue;
     private readonly string _partsQueue;
     private readonly int _shards;
+    private readonly Dictionary<string, int> _shardOfQueue;
 
     // The trace of each sampled reading still waiting for the watermark: its enriched record continues it.
     private readonly Dictionary<(string Node, DateTime At), ActivityContext> _readingTraces = [];
     private NodeTelemetryJoin _join = null!;
     private JobEnergyAssembler _assembler = new();
     private ReceivedMessage? _lastHandled;
-    private int _sinceCheckpoint;
+    private int _messagesSinceCheckpoint;
+    private int _readingsSinceCheckpoint;
     private int _readyReadings;
     private readonly Stopwatch _sinceCheckpointClock = Stopwatch.StartNew();
 
@@ -61,13 +64,19 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         _readingDecoder = new AvroMessageDecoder<NodeReading>(registry);
         _jobEventDecoder = new AvroMessageDecoder<JobEvent>(registry);
         _partDecoder = new AvroMessageDecoder<JobEnergyPart>(registry);
-        _enrichedSerializer = new AvroFramedSerializer<EnrichedReading>(registry);
+        _enrichedSerializer = new AvroFramedBatchSerializer<EnrichedReading>(registry);
+        _enrichedKey = HpcTopology.EnrichedReadingsKey(_options.InstanceId);
         _partSerializer = new AvroFramedSerializer<JobEnergyPart>(registry);
         _energySerializer = new AvroFramedSerializer<JobEnergy>(registry);
         _jobEventsQueue = HpcTopology.JobEventsQueue(_options.InstanceId);
-        _shards = context.Topology.ReadingShardQueuesOf(_options.InstanceId, _options.Instances).Count();
+        _shardOfQueue = Enumerable.Range(0, context.Topology.ReadingShards).Where(shard => shard % _options.Instances == _options.InstanceId)
+            .ToDictionary(HpcTopology.ReadingShardQueue);
+        _shards = _shardOfQueue.Count;
         _partsQueue = HpcTopology.EnergyPartsQueue(_options.InstanceId);
     }
+
+    /// <summary>Reading shards carry batches: their prefetch counts batch messages.</summary>
+    protected override ushort PrefetchOf(string queue) => _shardOfQueue.ContainsKey(queue) ? Transport.BatchPrefetch : Transport.Prefetch;
 
     protected override TimeSpan CheckpointInterval => TimeSpan.FromMilliseconds(_options.CheckpointMilliseconds / 4.0);
 
@@ -99,7 +108,8 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         _assembler = new JobEnergyAssembler();
         _readingTraces.Clear();
         _lastHandled = null;
-        _sinceCheckpoint = 0;
+        _messagesSinceCheckpoint = 0;
+        _readingsSinceCheckpoint = 0;
         _readyReadings = 0;
         if (_stateFile.Load() is { } state)
         {
@@ -137,11 +147,11 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         }
         else
         {
-            await HandleReadingAsync(message, cancellationToken);
+            await HandleReadingsAsync(message, _shardOfQueue[message.Queue], cancellationToken);
         }
 
         _lastHandled = message;
-        if (++_sinceCheckpoint >= MaxBatch(_options.BatchSize, _shards))
+        if (++_messagesSinceCheckpoint >= MessagesBeforeCheckpoint(Transport.BatchPrefetch, _shards) || _readingsSinceCheckpoint >= _options.BatchSize)
         {
             await CheckpointAsync(cancellationToken);
         }
@@ -159,38 +169,63 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             return;
         }
 
-        if (await DecodeAsync(_jobEventDecoder, AvroSubjects.JobEvents, message, cancellationToken) is not { } jobEvent)
+        if (await DecodeAsync(_jobEventDecoder, message, cancellationToken) is not { } jobEvents)
         {
             return;
         }
 
-        if (_join.AddJobEvent(jobEvent) is { } problem)
+        for (var i = 0; i < jobEvents.Count; i++)
         {
-            await RejectAsync(message, problem, cancellationToken);
+            if (_join.AddJobEvent(jobEvents[i]) is { } problem)
+            {
+                await RejectAsync(message, problem, jobEvents.Count > 1 ? i : null, cancellationToken);
+            }
         }
     }
 
-    private async Task HandleReadingAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    /// <summary>A batch of readings of one shard's nodes (or, from earlier versions, one reading), each joined in turn.</summary>
+    private async Task HandleReadingsAsync(ReceivedMessage message, int shard, CancellationToken cancellationToken)
     {
-        if (await DecodeAsync(_readingDecoder, AvroSubjects.NodeReadings, message, cancellationToken) is not { } reading)
+        if (await DecodeAsync(_readingDecoder, message, cancellationToken) is not { } readings)
         {
             return;
         }
 
-        if (_join.AddReading(reading) is { } problem)
+        // The enriched records continue the trace from this batch's process span.
+        var trace = Activity.Current is { Recorded: true } process ? process.Context : default;
+        for (var i = 0; i < readings.Count; i++)
         {
-            await RejectAsync(message, problem, cancellationToken);
-            return;
+            var reading = readings[i];
+            int? record = readings.Count > 1 ? i : null;
+            if (HpcTopology.ReadingShard(reading.NodeId, Topology.ReadingShards) != shard)
+            {
+                // Its node's other readings are on another queue: joined here, its order among them would be chance.
+                await DeadLetterAsync(message, "WrongShard",
+                    $"Reading of {reading.NodeId} at {reading.Timestamp:O} came on {message.Queue}; its node's shard is {HpcTopology.ReadingShardQueue(HpcTopology.ReadingShard(reading.NodeId, Topology.ReadingShards))}.",
+                    record, cancellationToken);
+                continue;
+            }
+
+            if (_join.AddReading(reading) is { } problem)
+            {
+                await RejectAsync(message, problem, record, cancellationToken);
+                continue;
+            }
+
+            if (trace != default)
+            {
+                _readingTraces[(reading.NodeId, reading.Timestamp)] = trace;
+            }
+
+            // Behind the watermark already (the job events ran ahead): ready now, drained in batches rather than one by one.
+            if (_join.Watermark >= reading.Timestamp)
+            {
+                _readyReadings++;
+            }
         }
 
-        // The enriched record continues the trace from this reading's process span.
-        if (Activity.Current is { Recorded: true } process)
-        {
-            _readingTraces[(reading.NodeId, reading.Timestamp)] = process.Context;
-        }
-
-        // Behind the watermark already (the job events ran ahead): ready now, drained in batches rather than one by one.
-        if (_join.Watermark >= reading.Timestamp && ++_readyReadings >= ReadyReadingsPerDrain)
+        _readingsSinceCheckpoint += readings.Count;
+        if (_readyReadings >= ReadyReadingsPerDrain)
         {
             await DrainAsync(cancellationToken);
         }
@@ -198,16 +233,19 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
 
     private async Task HandleEnergyPartAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
-        if (await DecodeAsync(_partDecoder, AvroSubjects.JobEnergyParts, message, cancellationToken) is not { } part)
+        if (await DecodeAsync(_partDecoder, message, cancellationToken) is not { } parts)
         {
             return;
         }
 
-        if (_assembler.Add(part) is { } energy)
+        foreach (var part in parts)
         {
-            await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.JobEnergyKey(energy.JobId),
-                () => SerializeAsync(_energySerializer, energy, AvroSubjects.JobEnergy), cancellationToken: cancellationToken);
-            _metrics.JobEnergies.Add(1);
+            if (_assembler.Add(part) is { } energy)
+            {
+                await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.JobEnergyKey(energy.JobId),
+                    () => SerializeAsync(_energySerializer, energy, AvroSubjects.JobEnergy), cancellationToken: cancellationToken);
+                _metrics.JobEnergies.Add(1);
+            }
         }
     }
 
@@ -222,13 +260,21 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             output = _join.Drain();
         }
 
-        _stages.Record(PipelineStages.Join, HpcTopology.ReadingsExchange, startedAt);
-        foreach (var enriched in output.Readings)
+        _stages.Record(PipelineStages.Join, HpcTopology.TelemetryExchange, startedAt);
+        foreach (var chunk in output.Readings.Chunk(Transport.RecordsPerMessage))
         {
-            var key = (enriched.Reading.NodeId, enriched.Reading.Timestamp);
-            var parent = _readingTraces.Remove(key, out var trace) ? trace : default;
-            await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.EnrichedReadingKey(enriched.Reading.NodeId),
-                () => SerializeAsync(_enrichedSerializer, enriched, AvroSubjects.EnrichedReadings), parent, cancellationToken: cancellationToken);
+            // A batch continues the trace of its first reading that has one (a sampled reading's batch).
+            var parent = default(ActivityContext);
+            foreach (var enriched in chunk)
+            {
+                if (_readingTraces.Remove((enriched.Reading.NodeId, enriched.Reading.Timestamp), out var trace) && parent == default)
+                {
+                    parent = trace;
+                }
+            }
+
+            await _publisher.PublishAsync(HpcTopology.ResultsExchange, _enrichedKey,
+                async () => await _enrichedSerializer.SerializeAsync(chunk, AvroSubjects.EnrichedReadingBatches), parent, cancellationToken: cancellationToken);
         }
 
         _metrics.Enriched.Add(output.Readings.Count);
@@ -269,17 +315,19 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             [.. _nodes.Select(_join.ExportNode)], _assembler.PendingParts));
         await AckThroughAsync(last, cancellationToken);
         _lastHandled = null;
-        _sinceCheckpoint = 0;
+        _messagesSinceCheckpoint = 0;
+        _readingsSinceCheckpoint = 0;
         _metrics.Transactions.Add(1);
         _stages.Record(PipelineStages.Checkpoint, "", startedAt);
     }
 
-    private async Task<T?> DecodeAsync<T>(AvroMessageDecoder<T> decoder, string subject, ReceivedMessage message, CancellationToken cancellationToken)
+    /// <summary>The message's records (one, or a batch), or null once it is dead-lettered as undecodable.</summary>
+    private async Task<IReadOnlyList<T>?> DecodeAsync<T>(AvroMessageDecoder<T> decoder, ReceivedMessage message, CancellationToken cancellationToken)
         where T : class, Avro.Specific.ISpecificRecord, new()
     {
         var startedAt = PipelineStages.Now();
         using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Deserialize);
-        var decoded = await decoder.DecodeAsync(subject, message.Body.ToArray());
+        var decoded = await decoder.DecodeAllAsync(message.Body.ToArray());
         _stages.Record(PipelineStages.Deserialize, message.Queue, startedAt);
         if (decoded.IsDecoded)
         {
@@ -287,12 +335,12 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         }
 
         activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
-        await DeadLetterAsync(message, decoded.Failure!.Value.ToString(), decoded.Error!, cancellationToken);
+        await DeadLetterAsync(message, decoded.Failure!.Value.ToString(), decoded.Error!, cancellationToken: cancellationToken);
         return null;
     }
 
     /// <summary>Invalid in the domain: dead-lettered, unless it is a copy of a message the state already holds.</summary>
-    private async Task RejectAsync(ReceivedMessage message, string problem, CancellationToken cancellationToken)
+    private async Task RejectAsync(ReceivedMessage message, string problem, int? record, CancellationToken cancellationToken)
     {
         if (RabbitMQRetries.MayBeCopy(message))
         {
@@ -301,7 +349,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             return;
         }
 
-        await DeadLetterAsync(message, "Invalid", problem, cancellationToken);
+        await DeadLetterAsync(message, "Invalid", problem, record, cancellationToken);
     }
 
     private static async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subject) =>
