@@ -9,9 +9,10 @@ namespace HpcAspire.Sink;
 
 /// <summary>
 /// The sink on RabbitMQ: the results queue into the same CSV files as on Kafka, one series per result kind
-/// (<c>&lt;output&gt;/enriched-readings/sink.results/</c>, <c>&lt;output&gt;/job-energy/sink.results/</c>). Every
-/// <c>BatchSize</c> messages or <c>BatchInterval</c> the files are checkpointed (flushed, fsynced, positions recorded)
-/// and only then is everything up to the last message acked. A session that ends (the broker went away) reopens the
+/// (<c>&lt;output&gt;/enriched-readings/sink.results/</c>, <c>&lt;output&gt;/job-energy/sink.results/</c>). A message
+/// holds one result or a batch of enriched readings. Every <c>BatchSize</c> rows, half the batch prefetch in messages,
+/// or <c>BatchInterval</c> the files are checkpointed (flushed, fsynced, positions recorded) and only then is
+/// everything up to the last message acked. A session that ends (the broker went away) reopens the
 /// files, which cuts them back to their checkpoint; the broker delivers the unacked messages again, and a result the
 /// files already hold, whatever the copy came from, is skipped by its identity.
 /// </summary>
@@ -44,8 +45,8 @@ internal sealed class RabbitMQSinkConsumer(
         _pendingMessages = 0;
         _pendingRows = 0;
         _notYetDurable.Clear();
-        Logger.LogInformation("Sinking {Queue} into CSV files under {Directory}; checkpoint every {BatchSize} messages or {BatchInterval}",
-            HpcTopology.SinkQueue, Settings.OutputDirectory, Settings.BatchSize, Settings.BatchInterval);
+        Logger.LogInformation("Sinking {Queue} into CSV files under {Directory}; checkpoint every {BatchSize} rows, {Messages} messages or {BatchInterval}",
+            HpcTopology.SinkQueue, Settings.OutputDirectory, Settings.BatchSize, MessagesBeforeCheckpoint(Transport.BatchPrefetch), Settings.BatchInterval);
         return Task.CompletedTask;
     }
 

@@ -23,6 +23,11 @@ namespace HpcAspire.Benchmarks;
 internal static class RawRabbitMQBenchmark
 {
     private const int MessageSize = 200;
+    // The RabbitMQ application's reading batches: 500 readings (Messaging:RabbitMQ:RecordsPerMessage) of about 55 B, at
+    // its batch prefetch (Messaging:RabbitMQ:BatchPrefetch). Fewer of them, for about as many bytes as the small rows.
+    private const int BatchMessageSize = 28_000;
+    private const int BatchMessagesDivisor = 20;
+    private const ushort BatchPrefetch = 64;
     private const int PublishWindow = 2_000;
     private static readonly ushort[] Prefetches = [50, 200, 500, 1_000, 2_000];
     private const ushort ClassicPrefetch = 500; // the application's default (Messaging:RabbitMQ:Prefetch), for comparison with its quorum row
@@ -79,11 +84,12 @@ internal static class RawRabbitMQBenchmark
             Console.Error.WriteLine("raw-rabbitmq: warm-up (10,000 messages, not reported)");
             await RunSequentialAsync(publishing, consuming, "quorum", Math.Min(messages, 10_000), 500, payload);
 
-            Console.WriteLine($"raw: {messages:N0} persistent messages of {MessageSize} B, publisher confirms with {PublishWindow:N0} in flight, " +
+            Console.WriteLine($"raw: {messages:N0} persistent messages of {MessageSize} B (and {messages / BatchMessagesDivisor:N0} of {BatchMessageSize:N0} B, " +
+                              $"the application's batch of 500 readings), publisher confirms with {PublishWindow:N0} in flight, " +
                               $"manual acks (multiple=true every prefetch / 2), RabbitMQ {version} embedded, RabbitMQ.Client {ClientVersion()}");
             Console.WriteLine();
-            Console.WriteLine("| queue | prefetch | ack every | publish msg/s | consume msg/s | publish-then-consume msg/s | concurrent end-to-end msg/s |");
-            Console.WriteLine("|---|---|---|---|---|---|---|");
+            Console.WriteLine("| queue | message | prefetch | ack every | publish msg/s | consume msg/s | publish-then-consume msg/s | concurrent end-to-end msg/s |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|");
 
             foreach (var (queueType, prefetch) in Prefetches.Select(p => ("quorum", p)).Append(("classic", ClassicPrefetch)))
             {
@@ -91,6 +97,12 @@ internal static class RawRabbitMQBenchmark
                 Console.WriteLine(row);
                 failures += ok ? 0 : 1;
             }
+
+            var batch = new byte[BatchMessageSize];
+            Random.Shared.NextBytes(batch);
+            var (batchRow, batchOk) = await RunRowAsync(publishing, consuming, "quorum", messages / BatchMessagesDivisor, BatchPrefetch, batch);
+            Console.WriteLine(batchRow);
+            failures += batchOk ? 0 : 1;
         }
 
         try
@@ -119,7 +131,7 @@ internal static class RawRabbitMQBenchmark
         var endToEndRate = concurrent.Consumed / concurrent.Elapsed.TotalSeconds;
         var ok = sequential.Failed == 0 && sequential.Consumed == messages && concurrent.Failed == 0 && concurrent.Consumed == messages;
         var problems = ok ? "" : $" (failed publishes {sequential.Failed + concurrent.Failed}, consumed {sequential.Consumed:N0} and {concurrent.Consumed:N0} of {messages:N0})";
-        var row = $"| {queueType} | {prefetch:N0} | {AckEvery(prefetch):N0} | {publishRate:N0} | {consumeRate:N0} | {throughRate:N0} | {endToEndRate:N0}{problems} |";
+        var row = $"| {queueType} | {payload.Length:N0} B | {prefetch:N0} | {AckEvery(prefetch):N0} | {publishRate:N0} | {consumeRate:N0} | {throughRate:N0} | {endToEndRate:N0}{problems} |";
         return (row, ok);
     }
 

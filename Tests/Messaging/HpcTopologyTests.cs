@@ -47,4 +47,19 @@ public sealed class HpcTopologyTests
         Assert.Equal(Enumerable.Range(0, shards), counts.Keys.Order());
         Assert.All(counts.Values, count => Assert.InRange(count, 2_000 / shards * 0.8, 2_000 / shards * 1.2));
     }
+
+    [Theory]
+    [InlineData("RecordsPerMessage", 0)]
+    [InlineData("BatchPrefetch", 0)]
+    [InlineData("ReadingShards", 0)]
+    public void A_transport_setting_out_of_range_is_refused_with_its_name_and_value(string name, int value)
+    {
+        var settings = new RabbitMQTransportSettings();
+        typeof(RabbitMQTransportSettings).GetProperty(name)!.SetValue(settings, Convert.ChangeType(value, typeof(RabbitMQTransportSettings).GetProperty(name)!.PropertyType));
+
+        var error = Assert.Throws<InvalidOperationException>(settings.Validate);
+
+        Assert.Contains($"Messaging:RabbitMQ:{name}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"it is {value}", error.Message, StringComparison.Ordinal);
+    }
 }
