@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Avro.IO;
 using Avro.Specific;
@@ -16,9 +15,6 @@ namespace HpcAspire.Messaging.Kafka;
 public sealed class AvroFramedBatchSerializer<T>(ISchemaRegistryClient registry)
     where T : ISpecificRecord, new()
 {
-    private const byte MagicByte = 0;
-    private const int FrameLength = 5;
-
     private static readonly Avro.ArraySchema WriterSchema = Avro.ArraySchema.Create(new T().Schema);
     private readonly SpecificDatumWriter<T> writer = new(new T().Schema);
     private readonly ConcurrentDictionary<string, int> idByName = new(StringComparer.Ordinal);
@@ -32,10 +28,7 @@ public sealed class AvroFramedBatchSerializer<T>(ISchemaRegistryClient registry)
         ArgumentOutOfRangeException.ThrowIfZero(records.Count);
         var id = idByName.TryGetValue(name, out var known) ? known : await RegisterAsync(name).ConfigureAwait(false);
         using var stream = new MemoryStream(64 * records.Count + 16);
-        Span<byte> frame = stackalloc byte[FrameLength];
-        frame[0] = MagicByte;
-        BinaryPrimitives.WriteInt32BigEndian(frame[1..], id);
-        stream.Write(frame);
+        AvroFrame.Write(stream, id);
         var encoder = new BinaryEncoder(stream);
         encoder.WriteArrayStart();
         encoder.SetItemCount(records.Count);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Avro.IO;
 using Avro.Specific;
@@ -17,9 +16,6 @@ namespace HpcAspire.Messaging.Kafka;
 public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : ISerializer<T>, IAsyncSerializer<T>
     where T : ISpecificRecord, new()
 {
-    private const byte MagicByte = 0;
-    private const int FrameLength = 5;
-
     private static readonly Avro.Schema WriterSchema = new T().Schema;
     private readonly SpecificDatumWriter<T> writer = new(WriterSchema);
     // By topic, not subject: the hot path builds no string.
@@ -34,10 +30,7 @@ public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : IS
     private byte[] Write(T data, int schemaId)
     {
         using var stream = new MemoryStream(128);
-        Span<byte> frame = stackalloc byte[FrameLength];
-        frame[0] = MagicByte;
-        BinaryPrimitives.WriteInt32BigEndian(frame[1..], schemaId);
-        stream.Write(frame);
+        AvroFrame.Write(stream, schemaId);
         writer.Write(data, new BinaryEncoder(stream));
         return stream.ToArray();
     }

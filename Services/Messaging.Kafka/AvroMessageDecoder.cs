@@ -21,8 +21,6 @@ namespace HpcAspire.Messaging.Kafka;
 public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     where T : ISpecificRecord, new()
 {
-    private const byte MagicByte = 0;
-    private const int FrameLength = 5;
     private const int SchemaNotFound = 40403;
 
     private static readonly Avro.Schema ReaderSchema = new T().Schema;
@@ -36,7 +34,7 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
             return DecodedMessage<T>.Undecodable(UndecodableReason.NotConfluentFramed, problem);
         }
 
-        var id = SchemaIdOf(value!);
+        var id = AvroFrame.SchemaIdOf(value!);
         try
         {
             var writer = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
@@ -66,7 +64,7 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
             return DecodedBatch<T>.Undecodable(UndecodableReason.NotConfluentFramed, problem);
         }
 
-        var id = SchemaIdOf(value!);
+        var id = AvroFrame.SchemaIdOf(value!);
         try
         {
             var writer = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
@@ -98,13 +96,11 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     }
 
     private static string? FrameProblem(byte[]? value) =>
-        value is null || value.Length < FrameLength ? $"{value?.Length ?? 0} bytes: shorter than the {FrameLength}-byte Confluent frame."
-        : value[0] != MagicByte ? $"Magic byte 0x{value[0]:X2}, expected 0x00: not Confluent-framed."
+        value is null || value.Length < AvroFrame.Length ? $"{value?.Length ?? 0} bytes: shorter than the {AvroFrame.Length}-byte Confluent frame."
+        : value[0] != AvroFrame.MagicByte ? $"Magic byte 0x{value[0]:X2}, expected 0x00: not Confluent-framed."
         : null;
 
-    private static int SchemaIdOf(byte[] value) => (value[1] << 24) | (value[2] << 16) | (value[3] << 8) | value[4];
-
-    private static BinaryDecoder BodyOf(byte[] value) => new(new MemoryStream(value, FrameLength, value.Length - FrameLength, writable: false));
+    private static BinaryDecoder BodyOf(byte[] value) => new(new MemoryStream(value, AvroFrame.Length, value.Length - AvroFrame.Length, writable: false));
 
     private static string UnknownId(int id, SchemaRegistryException ex) => $"Schema id {id} is not in the registry: {ex.Message}";
 

@@ -24,10 +24,11 @@ internal static class RawRabbitMQBenchmark
 {
     private const int MessageSize = 200;
     // The RabbitMQ application's reading batches: 500 readings (Messaging:RabbitMQ:RecordsPerMessage) of about 55 B, at
-    // its batch prefetch (Messaging:RabbitMQ:BatchPrefetch). Fewer of them, for about as many bytes as the small rows.
+    // prefetches around its batch prefetch (Messaging:RabbitMQ:BatchPrefetch, 64). Fewer of them, for about as many
+    // bytes as the small rows.
     private const int BatchMessageSize = 28_000;
     private const int BatchMessagesDivisor = 20;
-    private const ushort BatchPrefetch = 64;
+    private static readonly ushort[] BatchPrefetches = [16, 64, 256];
     private const int PublishWindow = 2_000;
     private static readonly ushort[] Prefetches = [50, 200, 500, 1_000, 2_000];
     private const ushort ClassicPrefetch = 500; // the application's default (Messaging:RabbitMQ:Prefetch), for comparison with its quorum row
@@ -100,9 +101,12 @@ internal static class RawRabbitMQBenchmark
 
             var batch = new byte[BatchMessageSize];
             Random.Shared.NextBytes(batch);
-            var (batchRow, batchOk) = await RunRowAsync(publishing, consuming, "quorum", messages / BatchMessagesDivisor, BatchPrefetch, batch);
-            Console.WriteLine(batchRow);
-            failures += batchOk ? 0 : 1;
+            foreach (var prefetch in BatchPrefetches)
+            {
+                var (batchRow, batchOk) = await RunRowAsync(publishing, consuming, "quorum", messages / BatchMessagesDivisor, prefetch, batch);
+                Console.WriteLine(batchRow);
+                failures += batchOk ? 0 : 1;
+            }
         }
 
         try
