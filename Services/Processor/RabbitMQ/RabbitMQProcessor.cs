@@ -197,11 +197,11 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         {
             var reading = readings[i];
             int? record = readings.Count > 1 ? i : null;
-            if (HpcTopology.ReadingShard(reading.NodeId, Topology.ReadingShards) != shard)
+            if (HpcTopology.ReadingShard(reading.NodeId, Topology.ReadingShards) is var nodeShard && nodeShard != shard)
             {
                 // Its node's other readings are on another queue: joined here, its order among them would be chance.
                 await DeadLetterAsync(message, "WrongShard",
-                    $"Reading of {reading.NodeId} at {reading.Timestamp:O} came on {message.Queue}; its node's shard is {HpcTopology.ReadingShardQueue(HpcTopology.ReadingShard(reading.NodeId, Topology.ReadingShards))}.",
+                    $"Reading of {reading.NodeId} at {reading.Timestamp:O} came on {message.Queue}; its node's shard is {HpcTopology.ReadingShardQueue(nodeShard)}.",
                     record, cancellationToken);
                 continue;
             }
