@@ -29,7 +29,7 @@ public sealed class ProcessorOptions
     /// <summary>Where a RabbitMQ processor keeps its checkpointed state; empty means <c>&lt;ContentRoot&gt;/.data/processor</c>.</summary>
     public string StateDirectory { get; set; } = "";
 
-    /// <summary>At most this many messages per transaction (readings per checkpoint on RabbitMQ)…</summary>
+    /// <summary>At most this many messages per transaction (Kafka; on RabbitMQ checkpoints follow <see cref="CheckpointMilliseconds"/>)…</summary>
     public int BatchSize { get; set; } = 5_000;
 
     /// <summary>…and at most this long between commits.</summary>
