@@ -15,12 +15,10 @@ namespace HpcAspire.Messaging.Kafka;
 public sealed class AvroFramedBatchSerializer<T>(ISchemaRegistryClient registry)
     where T : ISpecificRecord, new()
 {
-    private static readonly Avro.ArraySchema WriterSchema = Avro.ArraySchema.Create(new T().Schema);
-    private readonly SpecificDatumWriter<T> writer = new(new T().Schema);
+    private static readonly Avro.Schema RecordSchema = new T().Schema;
+    private static readonly string SchemaText = Avro.ArraySchema.Create(RecordSchema).ToString();
+    private readonly SpecificDatumWriter<T> writer = new(RecordSchema);
     private readonly ConcurrentDictionary<string, int> idByName = new(StringComparer.Ordinal);
-
-    /// <summary>The Avro array schema a batch is written with.</summary>
-    public static string SchemaText => WriterSchema.ToString();
 
     /// <summary>The records, in order, as one value; <paramref name="name"/> names the subject (<c>&lt;name&gt;-value</c>).</summary>
     public async Task<byte[]> SerializeAsync(IReadOnlyList<T> records, string name)

@@ -27,82 +27,69 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     private readonly ConcurrentDictionary<int, WriterOf> readers = new();
 
     /// <summary>Reads one record; a batch (<see cref="AvroFramedBatchSerializer{T}"/>) is undecodable here.</summary>
-    public async Task<DecodedMessage<T>> DecodeAsync(string topic, byte[]? value, Headers? headers = null)
-    {
-        if (FrameProblem(value) is { } problem)
-        {
-            return DecodedMessage<T>.Undecodable(UndecodableReason.NotConfluentFramed, problem);
-        }
-
-        var id = AvroFrame.SchemaIdOf(value!);
-        try
-        {
-            var writer = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
-            return writer.IsBatch
+    public Task<DecodedMessage<T>> DecodeAsync(string topic, byte[]? value, Headers? headers = null) =>
+        ReadAsync(value, static (writer, body, id) => writer.IsBatch
                 ? DecodedMessage<T>.Undecodable(UndecodableReason.UndecodableBody, $"Schema id {id} is a batch of records where one {typeof(T).Name} was expected.")
-                : DecodedMessage<T>.Decoded(writer.Reader.Read(default!, BodyOf(value!)));
-        }
-        catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaNotFound)
-        {
-            return DecodedMessage<T>.Undecodable(UndecodableReason.UnknownSchemaId, UnknownId(id, ex));
-        }
-        catch (Exception ex) when (IsBodyError(ex))
-        {
-            return DecodedMessage<T>.Undecodable(UndecodableReason.UndecodableBody, $"{ex.GetType().Name}: {ex.Message}");
-        }
-    }
+                : DecodedMessage<T>.Decoded(writer.Reader.Read(default!, body)),
+            DecodedMessage<T>.Undecodable);
 
     /// <summary>
     /// Reads a message that holds one record or a batch of them (its writer schema an Avro array of the record, as
     /// <see cref="AvroFramedBatchSerializer{T}"/> writes): the records in order, each resolved against
     /// <typeparamref name="T"/>'s schema as a single one is. A broken record fails the whole message.
     /// </summary>
-    public async Task<DecodedBatch<T>> DecodeAllAsync(byte[]? value)
-    {
-        if (FrameProblem(value) is { } problem)
+    public Task<DecodedBatch<T>> DecodeAllAsync(byte[]? value) =>
+        ReadAsync(value, static (writer, body, _) =>
         {
-            return DecodedBatch<T>.Undecodable(UndecodableReason.NotConfluentFramed, problem);
-        }
-
-        var id = AvroFrame.SchemaIdOf(value!);
-        try
-        {
-            var writer = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
-            var decoder = BodyOf(value!);
             if (!writer.IsBatch)
             {
-                return DecodedBatch<T>.Decoded([writer.Reader.Read(default!, decoder)], isBatch: false);
+                return DecodedBatch<T>.Decoded([writer.Reader.Read(default!, body)], isBatch: false);
             }
 
             var records = new List<T>();
-            for (var block = decoder.ReadArrayStart(); block != 0; block = decoder.ReadArrayNext())
+            for (var block = body.ReadArrayStart(); block != 0; block = body.ReadArrayNext())
             {
                 for (var i = 0L; i < block; i++)
                 {
-                    records.Add(writer.Reader.Read(default!, decoder));
+                    records.Add(writer.Reader.Read(default!, body));
                 }
             }
 
             return DecodedBatch<T>.Decoded(records, isBatch: true);
+        }, DecodedBatch<T>.Undecodable);
+
+    // The frame, the writer's schema and the failures a message can be to blame for, shared by both readings: read
+    // gets the resolving reader and the body; anything the message is at fault for comes back through undecodable.
+    private async Task<TResult> ReadAsync<TResult>(byte[]? value, Func<WriterOf, BinaryDecoder, int, TResult> read,
+        Func<UndecodableReason, string, TResult> undecodable)
+    {
+        if (value is null || value.Length < AvroFrame.Length)
+        {
+            return undecodable(UndecodableReason.NotConfluentFramed, $"{value?.Length ?? 0} bytes: shorter than the {AvroFrame.Length}-byte Confluent frame.");
+        }
+
+        if (value[0] != AvroFrame.MagicByte)
+        {
+            return undecodable(UndecodableReason.NotConfluentFramed, $"Magic byte 0x{value[0]:X2}, expected 0x00: not Confluent-framed.");
+        }
+
+        var id = AvroFrame.SchemaIdOf(value);
+        try
+        {
+            var writer = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
+            return read(writer, BodyOf(value), id);
         }
         catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaNotFound)
         {
-            return DecodedBatch<T>.Undecodable(UndecodableReason.UnknownSchemaId, UnknownId(id, ex));
+            return undecodable(UndecodableReason.UnknownSchemaId, $"Schema id {id} is not in the registry: {ex.Message}");
         }
         catch (Exception ex) when (IsBodyError(ex))
         {
-            return DecodedBatch<T>.Undecodable(UndecodableReason.UndecodableBody, $"{ex.GetType().Name}: {ex.Message}");
+            return undecodable(UndecodableReason.UndecodableBody, $"{ex.GetType().Name}: {ex.Message}");
         }
     }
 
-    private static string? FrameProblem(byte[]? value) =>
-        value is null || value.Length < AvroFrame.Length ? $"{value?.Length ?? 0} bytes: shorter than the {AvroFrame.Length}-byte Confluent frame."
-        : value[0] != AvroFrame.MagicByte ? $"Magic byte 0x{value[0]:X2}, expected 0x00: not Confluent-framed."
-        : null;
-
     private static BinaryDecoder BodyOf(byte[] value) => new(new MemoryStream(value, AvroFrame.Length, value.Length - AvroFrame.Length, writable: false));
-
-    private static string UnknownId(int id, SchemaRegistryException ex) => $"Schema id {id} is not in the registry: {ex.Message}";
 
     // Only a reader that could be built is kept: an id the registry did not know, or could not be asked
     // about, is asked about again with the next message that carries it.

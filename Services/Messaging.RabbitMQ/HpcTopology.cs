@@ -118,8 +118,11 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
     public IEnumerable<string> ReadingShardQueues() => Enumerable.Range(0, settings.ReadingShards).Select(ReadingShardQueue);
 
     /// <summary>The shards processor <paramref name="instance"/> of <paramref name="instances"/> consumes: every instances-th one.</summary>
-    public IEnumerable<string> ReadingShardQueuesOf(int instance, int instances) =>
-        Enumerable.Range(0, settings.ReadingShards).Where(shard => shard % instances == instance).Select(ReadingShardQueue);
+    public IEnumerable<int> ReadingShardsOf(int instance, int instances) =>
+        Enumerable.Range(0, settings.ReadingShards).Where(shard => shard % instances == instance);
+
+    /// <summary>The queues of <see cref="ReadingShardsOf"/>.</summary>
+    public IEnumerable<string> ReadingShardQueuesOf(int instance, int instances) => ReadingShardsOf(instance, instances).Select(ReadingShardQueue);
 
     /// <summary>
     /// Declares everything, the queues of every processor replica included. Declaring what exists with the same arguments is a

@@ -38,7 +38,6 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     private readonly IAsyncSerializer<JobEnergy> _energySerializer;
     private readonly string _jobEventsQueue;
     private readonly string _partsQueue;
-    private readonly int _shards;
     private readonly Dictionary<string, int> _shardOfQueue;
 
     // The trace of each sampled reading still waiting for the watermark: its enriched record continues it.
@@ -68,9 +67,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         _partSerializer = new AvroFramedSerializer<JobEnergyPart>(registry);
         _energySerializer = new AvroFramedSerializer<JobEnergy>(registry);
         _jobEventsQueue = HpcTopology.JobEventsQueue(_options.InstanceId);
-        _shardOfQueue = Enumerable.Range(0, context.Topology.ReadingShards).Where(shard => shard % _options.Instances == _options.InstanceId)
-            .ToDictionary(HpcTopology.ReadingShardQueue);
-        _shards = _shardOfQueue.Count;
+        _shardOfQueue = context.Topology.ReadingShardsOf(_options.InstanceId, _options.Instances).ToDictionary(HpcTopology.ReadingShardQueue);
         _partsQueue = HpcTopology.EnergyPartsQueue(_options.InstanceId);
     }
 
@@ -152,7 +149,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         // A checkpoint writes the state of every node, so it waits for its timer (CheckpointMilliseconds) unless the
         // broker is about to stop delivering for want of acks. Outputs go out as they are made either way: the interval
         // bounds the work redone after a crash, not latency.
-        if (++_messagesSinceCheckpoint >= MessagesBeforeCheckpoint(Transport.BatchPrefetch, _shards))
+        if (++_messagesSinceCheckpoint >= MessagesBeforeCheckpoint(Transport.BatchPrefetch, _shardOfQueue.Count))
         {
             await CheckpointAsync(cancellationToken);
         }
