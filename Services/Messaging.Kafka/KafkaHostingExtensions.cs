@@ -40,6 +40,9 @@ public static class KafkaHostingExtensions
         config.EnableIdempotence ??= true;
         config.Acks ??= Acks.All;
         config.LingerMs ??= 50;
+        // A delivery report needs its status and the key (for the log line of a failure); marshalling the
+        // headers back (each message's trace context) cost an allocation per header per message.
+        config.DeliveryReportFields ??= "key,status";
         configure?.Invoke(config);
 
         builder.Services.AddSingleton(services =>

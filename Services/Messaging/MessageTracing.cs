@@ -26,7 +26,11 @@ public static class MessageTracing
     public static ActivityContext Extract<TCarrier>(TCarrier carrier, Func<TCarrier, string, IEnumerable<string>?> get)
     {
         var context = Propagators.DefaultTextMapPropagator.Extract(default, carrier, get);
-        Baggage.Current = context.Baggage;
+        if (context.Baggage != Baggage.Current)
+        {
+            Baggage.Current = context.Baggage; // an AsyncLocal write: skipped when nothing changes, as for most messages
+        }
+
         return context.ActivityContext;
     }
 }

@@ -49,8 +49,16 @@ public sealed class MessagingActivities(string sourceName, string system)
         return activity;
     }
 
-    /// <summary>An internal span for one stage of the current message's handling.</summary>
-    public Activity? StartStage(string stage) => Source.StartActivity(stage, ActivityKind.Internal);
+    /// <summary>An internal span for one stage of the current message's handling (see <see cref="StartStage(ActivitySource, string)"/>).</summary>
+    public Activity? StartStage(string stage) => StartStage(Source, stage);
+
+    /// <summary>
+    /// An internal span for one stage of the current message's handling, only when that message's trace
+    /// is recorded: under a parent-based sampler the stage of an unsampled trace is never exported, and
+    /// creating it anyway (an Activity, and Activity.Current set and restored) cost every message.
+    /// </summary>
+    public static Activity? StartStage(ActivitySource source, string stage) =>
+        Activity.Current is { Recorded: true } ? source.StartActivity(stage, ActivityKind.Internal) : null;
 }
 
 /// <summary>The attribute names of the OpenTelemetry messaging conventions this code sets.</summary>

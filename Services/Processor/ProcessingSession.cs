@@ -79,6 +79,7 @@ internal sealed partial class ProcessingSession : IDisposable
             EnableIdempotence = true,
             Acks = Acks.All,
             LingerMs = 50,
+            DeliveryReportFields = "status", // a report is only looked at for its error: no key, value or headers copied back
             StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
         }).SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
         _producer.InitTransactions(BrokerTimeout); // fences an earlier life of this instance and aborts its open transaction
@@ -240,7 +241,7 @@ internal sealed partial class ProcessingSession : IDisposable
     private string? Join(NodeReading reading, string topic)
     {
         var startedAt = PipelineStages.Now();
-        using var activity = Activities.StartActivity(PipelineStages.Join);
+        using var activity = MessagingActivities.StartStage(Activities, PipelineStages.Join);
         var problem = _join.AddReading(reading);
         _tracing.Stages.Record(PipelineStages.Join, topic, startedAt);
         return problem;

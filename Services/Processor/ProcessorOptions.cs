@@ -29,8 +29,13 @@ public sealed class ProcessorOptions
     /// <summary>Where a RabbitMQ processor keeps its checkpointed state; empty means <c>&lt;ContentRoot&gt;/.data/processor</c>.</summary>
     public string StateDirectory { get; set; } = "";
 
-    /// <summary>At most this many messages per transaction (Kafka; on RabbitMQ checkpoints follow <see cref="CheckpointMilliseconds"/>)…</summary>
-    public int BatchSize { get; set; } = 5_000;
+    /// <summary>
+    /// At most this many messages per transaction (Kafka; on RabbitMQ checkpoints follow <see cref="CheckpointMilliseconds"/>)…
+    /// Keeping up, a transaction ends on its time; behind, on this count. A transaction's snapshots cost the same
+    /// however many readings it holds, so a processor that is behind catches up faster with more in each: at 5,000,
+    /// a start-up backlog at 30,000 readings/s grew until it passed the embedded cluster's retention.
+    /// </summary>
+    public int BatchSize { get; set; } = 20_000;
 
     /// <summary>…and at most this long between commits.</summary>
     public int BatchMilliseconds { get; set; } = 200;

@@ -157,7 +157,7 @@ internal sealed class SinkWorker(
     private bool Write(PartitionCsvFiles files, ConsumeResult<string?, byte[]> message, RowOutcome outcome, string record)
     {
         var startedAt = PipelineStages.Now();
-        using var activity = Activities.StartActivity(PipelineStages.Write);
+        using var activity = MessagingActivities.StartStage(Activities, PipelineStages.Write);
         var written = files.Append(message.Offset.Value, outcome.Result, record);
         activity?.SetTag("hpcaspire.sink.duplicate", !written);
         tracing.Stages.Record(PipelineStages.Write, message.Topic, startedAt);

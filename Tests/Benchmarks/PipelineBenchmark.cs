@@ -97,10 +97,19 @@ internal static class PipelineBenchmark
         long writtenAtStart = 0;
         long backlogAtStart = 0;
         var cpuAtStart = new Dictionary<string, double>();
+        var (progressAt, rowsAtProgress) = (start, 0L);
         while (DateTime.UtcNow < measureEnds)
         {
             await Task.Delay(250);
             var now = DateTime.UtcNow;
+            if (now - progressAt >= TimeSpan.FromSeconds(5) && now > start)
+            {
+                // Progress, and the run's shape: how fast the backlog of a start builds up or is worked off.
+                Console.Error.WriteLine($"  {rate:N0}/s, {(now - start).TotalSeconds:0} s in ({(now < warmupEnds ? "warm-up" : "measured")}): " +
+                    $"{(sink.Rows - rowsAtProgress) / (now - progressAt).TotalSeconds:N0} rows/s written, backlog {Sent(now) - sink.Rows:N0}");
+                (progressAt, rowsAtProgress) = (now, sink.Rows);
+            }
+
             foreach (var simulated in sink.NewRowTimes())
             {
                 // Tick n is sent at start + n / Hz of wall time and stamped start + n seconds.

@@ -24,6 +24,15 @@ public class CsvFormatTests
             Assert.Equal("1234.5", CsvFormat.Number(1234.5));
             Assert.Equal("0.1", CsvFormat.Number(0.1));
             Assert.Equal("2026-11-25T13:04:05.678Z", CsvFormat.Timestamp(new DateTime(2026, 11, 25, 13, 4, 5, 678, DateTimeKind.Utc)));
+            Assert.Equal("0001-01-01T00:00:00.000Z", CsvFormat.Timestamp(DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc)));
+            Assert.Equal("9999-12-31T23:59:59.999Z", CsvFormat.Timestamp(DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc)));
+            Assert.Equal("2026-03-01T07:00:00.000Z", CsvFormat.Timestamp(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.FromHours(1)).UtcDateTime));
+            var random = new Random(3);
+            for (var i = 0; i < 1_000; i++)
+            {
+                var time = DateTime.UnixEpoch.AddTicks((long)(random.NextDouble() * 100 * TimeSpan.TicksPerDay * 365));
+                Assert.Equal(time.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), CsvFormat.Timestamp(time));
+            }
         }
         finally
         {

@@ -94,6 +94,33 @@ public class ProcessingTests
     }
 
     [Fact]
+    public void Rolling_statistics_are_the_same_to_the_bit_as_averaging_and_maximising_the_window_with_linq()
+    {
+        var random = new Random(7);
+        var window = new RollingWindow(capacity: 30);
+        var kept = new Queue<NodeReading>();
+        for (var second = 0; second < 200; second++)
+        {
+            var reading = Reading(second, power: 100 + random.NextDouble() * 400, cpu: 40 + random.NextDouble() * 50, gpu: 35 + random.NextDouble() * 50);
+            if (kept.Count == 30)
+            {
+                kept.Dequeue();
+            }
+
+            kept.Enqueue(reading);
+            var statistics = window.Add(reading);
+
+            var mean = kept.Average(r => r.PowerWatts);
+            Assert.Equal(mean, statistics.MeanPowerWatts);
+            Assert.Equal(Math.Sqrt(kept.Average(r => (r.PowerWatts - mean) * (r.PowerWatts - mean))), statistics.StdDevPowerWatts);
+            Assert.Equal(kept.Max(r => r.PowerWatts), statistics.MaxPowerWatts);
+            Assert.Equal(kept.Average(r => r.CpuTemperatureCelsius), statistics.MeanCpuTemperatureCelsius);
+            Assert.Equal(kept.Max(r => r.CpuTemperatureCelsius), statistics.MaxCpuTemperatureCelsius);
+            Assert.Equal(kept.Average(r => r.GpuTemperatureCelsius), statistics.MeanGpuTemperatureCelsius);
+        }
+    }
+
+    [Fact]
     public void Overheating_uses_fixed_limits_and_a_spike_is_a_power_jump_the_load_does_not_explain()
     {
         var rules = new AnomalyRules();

@@ -17,7 +17,7 @@ public sealed class NodeStateBinaryTests
     {
         NodeState[] nodes =
         [
-            new("node-0001", T0.AddSeconds(29), [.. Enumerable.Range(0, 30).Select(i => Reading("node-0001", i))], [Reading("node-0001", 30)],
+            new("node-0001", T0.AddSeconds(29), [.. Enumerable.Range(0, 30).Select(i => Reading("node-0001", i))], [Reading("node-0001", 30), Reading("node-0009", 31)],
                 [
                     new JobRun("job-1", "alice", "physics", ["node-0001", "node-0002"], T0) { End = T0.AddSeconds(20), FinalState = JobState.Completed },
                     new JobRun("job-2", "bob", "chemistry", ["node-0001"], T0.AddSeconds(21)),
@@ -34,6 +34,47 @@ public sealed class NodeStateBinaryTests
         Assert.Equal(JsonSerializer.Serialize(nodes, PlainJson), JsonSerializer.Serialize(decoded, PlainJson));
         Assert.Equal(DateTimeKind.Utc, decoded[0].Window[0].Timestamp.Kind);
         Assert.Equal(nodes[0].Integrals[0].Joules, decoded[0].Integrals[0].Joules); // bit for bit, not as printed
+    }
+
+    [Fact]
+    public void A_node_state_of_version_1_with_every_reading_naming_its_node_is_still_read()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer))
+        {
+            writer.Write((byte)1);
+            writer.Write(1); // one node
+            writer.Write("node-0003");
+            writer.Write(false); // no last reading time
+            writer.Write(1); // its window: one reading, its node id written out
+            var reading = Reading("node-0003", 4);
+            writer.Write(reading.NodeId);
+            writer.Write(reading.Timestamp.ToBinary());
+            foreach (var value in new[] { reading.CpuTemperatureCelsius, reading.GpuTemperatureCelsius, reading.PowerWatts, reading.CpuUtilization, reading.GpuUtilization })
+            {
+                writer.Write(value);
+            }
+
+            writer.Write(0); // waiting
+            writer.Write(0); // runs
+            writer.Write(0); // integrals
+        }
+
+        var decoded = NodeStateBinary.Decode(buffer.ToArray());
+
+        Assert.Equal(JsonSerializer.Serialize(new NodeState[] { new("node-0003", null, [Reading("node-0003", 4)], [], [], []) }, PlainJson),
+            JsonSerializer.Serialize(decoded, PlainJson));
+    }
+
+    [Fact]
+    public void A_nodes_own_readings_are_written_without_repeating_its_id()
+    {
+        var window = Enumerable.Range(0, 30).Select(i => Reading("node-0001", i)).ToList();
+
+        var encoded = NodeStateBinary.Encode([new NodeState("node-0001", T0, window, [], [], [])]);
+
+        // Per reading: an empty id (1 byte), the time (8) and five doubles (40).
+        Assert.InRange(encoded.Length, 30 * 49, 30 * 49 + 40);
     }
 
     [Fact]

@@ -6,11 +6,14 @@ namespace HpcAspire.Domain.Processing;
 /// A compact binary form of <see cref="NodeState"/>s, for state written many times a second: a node's
 /// window is 30 readings, and as JSON their doubles cost more CPU than everything else the processor
 /// does to a reading (formatting a double as its shortest round-trip text). Here a double is its 8
-/// bytes and a time its ticks, so the form round-trips exactly.
+/// bytes and a time its ticks, so the form round-trips exactly. A node's own readings (its window,
+/// the readings waiting for a job, an integral's previous reading) are written without their node id:
+/// version 2 writes an empty id for "this node's", version 1 wrote it out, and both are read.
 /// </summary>
 public static class NodeStateBinary
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
+    private const byte VersionWithReadingIds = 1;
 
     // A count beyond this is a corrupt length, not state: no partition holds that many nodes or readings.
     private const int MaxItems = 1 << 24;
@@ -42,17 +45,17 @@ public static class NodeStateBinary
     public static List<NodeState> Read(BinaryReader reader)
     {
         var version = reader.ReadByte();
-        return version == Version
+        return version is Version or VersionWithReadingIds
             ? ReadList(reader, ReadNode)
-            : throw new InvalidDataException($"Node state version {version}; this processor reads version {Version}.");
+            : throw new InvalidDataException($"Node state version {version}; this processor reads versions {VersionWithReadingIds} and {Version}.");
     }
 
     private static void Write(BinaryWriter writer, NodeState node)
     {
         writer.Write(node.Node);
         WriteOptionalTime(writer, node.LastReading);
-        WriteList(writer, node.Window, WriteReading);
-        WriteList(writer, node.Waiting, WriteReading);
+        WriteList(writer, node.Window, (w, reading) => WriteReading(w, node.Node, reading));
+        WriteList(writer, node.Waiting, (w, reading) => WriteReading(w, node.Node, reading));
         WriteList(writer, node.Runs, (w, run) =>
         {
             w.Write(run.JobId);
@@ -70,7 +73,7 @@ public static class NodeStateBinary
             w.Write(integral.Previous is not null);
             if (integral.Previous is { } previous)
             {
-                WriteReading(w, previous);
+                WriteReading(w, node.Node, previous);
             }
 
             w.Write(integral.Joules);
@@ -83,8 +86,8 @@ public static class NodeStateBinary
     {
         var node = reader.ReadString();
         var lastReading = ReadOptionalTime(reader);
-        var window = ReadList(reader, ReadReading);
-        var waiting = ReadList(reader, ReadReading);
+        var window = ReadList(reader, r => ReadReading(r, node));
+        var waiting = ReadList(reader, r => ReadReading(r, node));
         var runs = ReadList(reader, r =>
         {
             var jobId = r.ReadString();
@@ -100,15 +103,15 @@ public static class NodeStateBinary
         {
             var jobId = r.ReadString();
             var start = ReadTime(r);
-            var previous = r.ReadBoolean() ? ReadReading(r) : null;
+            var previous = r.ReadBoolean() ? ReadReading(r, node) : null;
             return new EnergyIntegralState(jobId, start, previous, r.ReadDouble(), r.ReadDouble(), r.ReadInt64());
         });
         return new NodeState(node, lastReading, window, waiting, runs, integrals);
     }
 
-    private static void WriteReading(BinaryWriter writer, NodeReading reading)
+    private static void WriteReading(BinaryWriter writer, string node, NodeReading reading)
     {
-        writer.Write(reading.NodeId);
+        writer.Write(reading.NodeId == node ? "" : reading.NodeId);
         WriteTime(writer, reading.Timestamp);
         writer.Write(reading.CpuTemperatureCelsius);
         writer.Write(reading.GpuTemperatureCelsius);
@@ -117,9 +120,9 @@ public static class NodeStateBinary
         writer.Write(reading.GpuUtilization);
     }
 
-    private static NodeReading ReadReading(BinaryReader reader) => new()
+    private static NodeReading ReadReading(BinaryReader reader, string node) => new()
     {
-        NodeId = reader.ReadString(),
+        NodeId = reader.ReadString() is { Length: > 0 } id ? id : node,
         Timestamp = ReadTime(reader),
         CpuTemperatureCelsius = reader.ReadDouble(),
         GpuTemperatureCelsius = reader.ReadDouble(),
