@@ -16,5 +16,13 @@ internal static class AvroFrame
         stream.Write(frame);
     }
 
+    public static void Write(HpcAspire.Contracts.AvroBinaryWriter writer, int schemaId)
+    {
+        Span<byte> frame = stackalloc byte[Length];
+        frame[0] = MagicByte;
+        BinaryPrimitives.WriteInt32BigEndian(frame[1..], schemaId);
+        writer.WriteBytes(frame);
+    }
+
     public static int SchemaIdOf(byte[] value) => BinaryPrimitives.ReadInt32BigEndian(value.AsSpan(1, 4));
 }

@@ -3,6 +3,7 @@ using Avro.IO;
 using Avro.Specific;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
+using HpcAspire.Contracts;
 
 namespace HpcAspire.Messaging.Kafka;
 
@@ -17,6 +18,12 @@ public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : IS
     where T : ISpecificRecord, new()
 {
     private static readonly Avro.Schema WriterSchema = new T().Schema;
+    private static readonly IAvroBinaryCodec<T>? Codec = AvroBinaryCodecs.For<T>();
+
+    // A record with a codec of its own is written into this thread's buffer, then copied out once.
+    [ThreadStatic]
+    private static AvroBinaryWriter? t_buffer;
+
     private readonly SpecificDatumWriter<T> writer = new(WriterSchema);
     // By topic, not subject: the hot path builds no string.
     private readonly ConcurrentDictionary<string, int> idByTopic = new(StringComparer.Ordinal);
@@ -29,6 +36,15 @@ public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : IS
 
     private byte[] Write(T data, int schemaId)
     {
+        if (Codec is { } codec)
+        {
+            var buffer = t_buffer ??= new AvroBinaryWriter();
+            buffer.Clear();
+            AvroFrame.Write(buffer, schemaId);
+            codec.Write(data, buffer);
+            return buffer.ToArray();
+        }
+
         using var stream = new MemoryStream(128);
         AvroFrame.Write(stream, schemaId);
         writer.Write(data, new BinaryEncoder(stream));

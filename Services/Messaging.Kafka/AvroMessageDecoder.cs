@@ -4,6 +4,7 @@ using Avro.IO;
 using Avro.Specific;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
+using HpcAspire.Contracts;
 
 namespace HpcAspire.Messaging.Kafka;
 
@@ -24,13 +25,15 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     private const int SchemaNotFound = 40403;
 
     private static readonly Avro.Schema ReaderSchema = new T().Schema;
+    private static readonly IAvroBinaryCodec<T>? Codec = AvroBinaryCodecs.For<T>();
+    private static readonly string ReaderForm = SchemaNormalization.ToParsingForm(ReaderSchema);
     private readonly ConcurrentDictionary<int, WriterOf> readers = new();
 
     /// <summary>Reads one record; a batch (<see cref="AvroFramedBatchSerializer{T}"/>) is undecodable here.</summary>
     public Task<DecodedMessage<T>> DecodeAsync(string topic, byte[]? value, Headers? headers = null) =>
-        ReadAsync(value, static (writer, body, id) => writer.IsBatch
+        ReadAsync(value, static (writer, value, id) => writer.IsBatch
                 ? DecodedMessage<T>.Undecodable(UndecodableReason.UndecodableBody, $"Schema id {id} is a batch of records where one {typeof(T).Name} was expected.")
-                : DecodedMessage<T>.Decoded(writer.Reader.Read(default!, body)),
+                : DecodedMessage<T>.Decoded(writer.ReadOne(value)),
             DecodedMessage<T>.Undecodable);
 
     /// <summary>
@@ -39,28 +42,14 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     /// <typeparamref name="T"/>'s schema as a single one is. A broken record fails the whole message.
     /// </summary>
     public Task<DecodedBatch<T>> DecodeAllAsync(byte[]? value) =>
-        ReadAsync(value, static (writer, body, _) =>
-        {
-            if (!writer.IsBatch)
-            {
-                return DecodedBatch<T>.Decoded([writer.Reader.Read(default!, body)], isBatch: false);
-            }
-
-            var records = new List<T>();
-            for (var block = body.ReadArrayStart(); block != 0; block = body.ReadArrayNext())
-            {
-                for (var i = 0L; i < block; i++)
-                {
-                    records.Add(writer.Reader.Read(default!, body));
-                }
-            }
-
-            return DecodedBatch<T>.Decoded(records, isBatch: true);
-        }, DecodedBatch<T>.Undecodable);
+        ReadAsync(value, static (writer, value, _) => writer.IsBatch
+                ? DecodedBatch<T>.Decoded(writer.ReadMany(value), isBatch: true)
+                : DecodedBatch<T>.Decoded([writer.ReadOne(value)], isBatch: false),
+            DecodedBatch<T>.Undecodable);
 
     // The frame, the writer's schema and the failures a message can be to blame for, shared by both readings: read
     // gets the resolving reader and the body; anything the message is at fault for comes back through undecodable.
-    private async Task<TResult> ReadAsync<TResult>(byte[]? value, Func<WriterOf, BinaryDecoder, int, TResult> read,
+    private async Task<TResult> ReadAsync<TResult>(byte[]? value, Func<WriterOf, byte[], int, TResult> read,
         Func<UndecodableReason, string, TResult> undecodable)
     {
         if (value is null || value.Length < AvroFrame.Length)
@@ -77,7 +66,7 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
         try
         {
             var writer = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
-            return read(writer, BodyOf(value), id);
+            return read(writer, value, id);
         }
         catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaNotFound)
         {
@@ -96,13 +85,56 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     private async Task<WriterOf> ReaderForAsync(int id)
     {
         var writerSchema = Avro.Schema.Parse((await registry.GetSchemaAsync(id).ConfigureAwait(false)).SchemaString);
-        var writer = writerSchema is ArraySchema array
-            ? new WriterOf(new SpecificDatumReader<T>(array.ItemSchema, ReaderSchema), IsBatch: true)
-            : new WriterOf(new SpecificDatumReader<T>(writerSchema, ReaderSchema), IsBatch: false);
-        return readers.GetOrAdd(id, writer);
+        var isBatch = writerSchema is ArraySchema;
+        var recordSchema = writerSchema is ArraySchema array ? array.ItemSchema : writerSchema;
+        // Written with the reader's own schema (the same binary layout): the record's codec reads it, when it has one.
+        var codec = SchemaNormalization.ToParsingForm(recordSchema) == ReaderForm ? Codec : null;
+        return readers.GetOrAdd(id, new WriterOf(new SpecificDatumReader<T>(recordSchema, ReaderSchema), codec, isBatch));
     }
 
-    private sealed record WriterOf(SpecificDatumReader<T> Reader, bool IsBatch);
+    /// <summary>How to read the records of one writer schema: its resolving reader, or the record's codec when the schemas are the same.</summary>
+    private sealed record WriterOf(SpecificDatumReader<T> Reader, IAvroBinaryCodec<T>? Codec, bool IsBatch)
+    {
+        public T ReadOne(byte[] value)
+        {
+            if (Codec is null)
+            {
+                return Reader.Read(default!, BodyOf(value));
+            }
+
+            var body = new AvroBinaryReader(value.AsSpan(AvroFrame.Length));
+            return Codec.Read(ref body);
+        }
+
+        public List<T> ReadMany(byte[] value)
+        {
+            var records = new List<T>();
+            if (Codec is null)
+            {
+                var decoder = BodyOf(value);
+                for (var block = decoder.ReadArrayStart(); block != 0; block = decoder.ReadArrayNext())
+                {
+                    for (var i = 0L; i < block; i++)
+                    {
+                        records.Add(Reader.Read(default!, decoder));
+                    }
+                }
+
+                return records;
+            }
+
+            var body = new AvroBinaryReader(value.AsSpan(AvroFrame.Length));
+            for (var block = body.ReadBlockCount(); block != 0; block = body.ReadBlockCount())
+            {
+                for (var i = 0L; i < block; i++)
+                {
+                    records.Add(Codec.Read(ref body));
+                }
+            }
+
+            return records;
+        }
+    }
 
     // Anything thrown while reading bytes is the message's fault; the registry's own failures
     // (HTTP errors, timeouts, other registry error codes) are the environment's and propagate.
