@@ -7,6 +7,7 @@ using HpcAspire.Benchmarks;
 // dotnet run -c Release --project Tests/Benchmarks -- raw-rabbitmq [messages]
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq-pipeline [processors] [rates…]
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq [rates…]   (raw RabbitMQ, then the RabbitMQ application with 1, 2 and 4 processors, in one run)
+// dotnet run -c Release --project Tests/Benchmarks -- avro [records]      (Apache.Avro against the contracts' own codecs, per record)
 return args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
@@ -18,6 +19,7 @@ return args.FirstOrDefault() switch
                   | await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(2), Rates())
                   | await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(4), Rates()),
     "tracing" => await PipelineBenchmark.RunTracingAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(8_000)),
+    "avro" => AvroCodecBenchmark.Run(args.Skip(1).Select(int.Parse).FirstOrDefault(1_000_000)),
     "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
     _ => Usage(),
 };
@@ -27,6 +29,7 @@ List<int> Rates(int skip = 1) => args.Length > skip ? args.Skip(skip).Select(int
 static int Usage()
 {
     Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …] | tracing [offered readings/s]\n" +
-                            "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]");
+                            "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]\n" +
+                            "       avro [records]");
     return 2;
 }
