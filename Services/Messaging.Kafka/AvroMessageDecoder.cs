@@ -48,7 +48,8 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
             DecodedBatch<T>.Undecodable);
 
     // The frame, the writer's schema and the failures a message can be to blame for, shared by both readings: read
-    // gets the resolving reader and the body; anything the message is at fault for comes back through undecodable.
+    // gets how to read the writer's records and the framed value; anything the message is at fault for comes back
+    // through undecodable.
     private async Task<TResult> ReadAsync<TResult>(byte[]? value, Func<WriterOf, byte[], int, TResult> read,
         Func<UndecodableReason, string, TResult> undecodable)
     {
