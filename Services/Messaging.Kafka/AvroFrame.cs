@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using HpcAspire.Contracts;
 
 namespace HpcAspire.Messaging.Kafka;
 
@@ -8,20 +9,15 @@ internal static class AvroFrame
     public const byte MagicByte = 0;
     public const int Length = 5;
 
-    public static void Write(Stream stream, int schemaId)
-    {
-        Span<byte> frame = stackalloc byte[Length];
-        frame[0] = MagicByte;
-        BinaryPrimitives.WriteInt32BigEndian(frame[1..], schemaId);
-        stream.Write(frame);
-    }
+    public static void Write(Stream stream, int schemaId) => stream.Write(Of(schemaId, stackalloc byte[Length]));
 
-    public static void Write(HpcAspire.Contracts.AvroBinaryWriter writer, int schemaId)
+    public static void Write(AvroBinaryWriter writer, int schemaId) => writer.WriteBytes(Of(schemaId, stackalloc byte[Length]));
+
+    private static Span<byte> Of(int schemaId, Span<byte> frame)
     {
-        Span<byte> frame = stackalloc byte[Length];
         frame[0] = MagicByte;
         BinaryPrimitives.WriteInt32BigEndian(frame[1..], schemaId);
-        writer.WriteBytes(frame);
+        return frame;
     }
 
     public static int SchemaIdOf(byte[] value) => BinaryPrimitives.ReadInt32BigEndian(value.AsSpan(1, 4));

@@ -24,7 +24,7 @@ public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : IS
     [ThreadStatic]
     private static AvroBinaryWriter? t_buffer;
 
-    private readonly SpecificDatumWriter<T> writer = new(WriterSchema);
+    private readonly SpecificDatumWriter<T>? writer = Codec is null ? new(WriterSchema) : null;
     // By topic, not subject: the hot path builds no string.
     private readonly ConcurrentDictionary<string, int> idByTopic = new(StringComparer.Ordinal);
 
@@ -47,7 +47,7 @@ public sealed class AvroFramedSerializer<T>(ISchemaRegistryClient registry) : IS
 
         using var stream = new MemoryStream(128);
         AvroFrame.Write(stream, schemaId);
-        writer.Write(data, new BinaryEncoder(stream));
+        writer!.Write(data, new BinaryEncoder(stream));
         return stream.ToArray();
     }
 

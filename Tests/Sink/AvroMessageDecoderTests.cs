@@ -136,6 +136,29 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
     }
 
     [Fact]
+    public async Task A_batch_body_is_the_Avro_array_Apache_Avro_writes()
+    {
+        using var client = registry.Server.CreateClient();
+        EnrichedReading[] records = [.. Enumerable.Range(0, 50).Select(i => SampleResults.Reading($"node-{i % 7:D3}", i))];
+
+        var batch = await new AvroFramedBatchSerializer<EnrichedReading>(client).SerializeAsync(records, topic + "-batches");
+
+        using var expected = new MemoryStream();
+        var encoder = new BinaryEncoder(expected);
+        var writer = new Avro.Specific.SpecificDatumWriter<EnrichedReading>(records[0].Schema);
+        encoder.WriteArrayStart();
+        encoder.SetItemCount(records.Length);
+        foreach (var record in records)
+        {
+            encoder.StartItem();
+            writer.Write(record, encoder);
+        }
+
+        encoder.WriteArrayEnd();
+        Assert.Equal(expected.ToArray(), batch[5..]);
+    }
+
+    [Fact]
     public async Task A_batch_where_one_record_is_expected_or_a_truncated_batch_is_UndecodableBody()
     {
         using var client = registry.Server.CreateClient();
