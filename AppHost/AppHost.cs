@@ -27,9 +27,6 @@ else
     schemaRegistryServer = registryService;
 }
 
-// RabbitMQ with the management UI: the rabbitmq image, or Debian's rabbitmq-server as a local process.
-var rabbitmq = builder.AddRabbitMQBroker("rabbitmq", infrastructure);
-
 // The Kafka application: generators -> partitioned topics -> exactly-once processor -> CSV sink.
 if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
 {
@@ -41,6 +38,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
             .WithHttpHealthCheck("/health")
             .WithClusterSimulation(stream)
             .WithTraceSampling()
+            .WithPromptTiering()
             .WithReference(kafka).WaitFor(kafka)
             .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
     }
@@ -54,6 +52,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
             .WithConfigurationSections("Cluster", "Processor")
             .WithEnvironment("Processor__InstanceId", instance.ToString())
             .WithTraceSampling()
+            .WithPromptTiering()
             .WithEmbeddedKafkaTuning(infrastructure)
             .WithReference(kafka).WaitFor(kafka)
             .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
@@ -66,6 +65,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
         .WithLocalData("Sink__OutputDirectory", infrastructure, "sink")
         .WithEmbeddedKafkaTuning(infrastructure)
         .WithTraceSampling()
+        .WithPromptTiering()
         .WithReference(kafka).WaitFor(kafka)
         .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
 }
@@ -75,6 +75,10 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
 // fanned out to every processor. Same generators, rules and CSV writing; only the adapters differ.
 if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
 {
+    // RabbitMQ with the management UI: the rabbitmq image, or Debian's rabbitmq-server as a local process.
+    // Only with its application: an idle Erlang VM still takes CPU from the Kafka application on small machines.
+    var rabbitmq = builder.AddRabbitMQBroker("rabbitmq", infrastructure);
+
     foreach (var (name, stream) in new[] { ("rabbitmq-node-reading-generator", "NodeReadings"), ("rabbitmq-job-event-generator", "JobEvents") })
     {
         builder.AddProject<Projects.HpcAspire_Generator>(name, launchProfileName: null)
@@ -82,6 +86,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
             .WithHttpHealthCheck("/health")
             .WithClusterSimulation(stream)
             .WithTraceSampling()
+            .WithPromptTiering()
             .WithRabbitMQTransport(infrastructure.RabbitMQ)
             .WithReference(rabbitmq).WaitFor(rabbitmq)
             .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
@@ -98,6 +103,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
             .WithEnvironment("Processor__Instances", replicas.ToString())
             .WithLocalData("Processor__StateDirectory", infrastructure, "processor-rabbitmq")
             .WithTraceSampling()
+            .WithPromptTiering()
             .WithRabbitMQTransport(infrastructure.RabbitMQ)
             .WithReference(rabbitmq).WaitFor(rabbitmq)
             .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
@@ -108,6 +114,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
         .WithHttpHealthCheck("/health")
         .WithLocalData("Sink__OutputDirectory", infrastructure, "sink-rabbitmq")
         .WithTraceSampling()
+        .WithPromptTiering()
         .WithRabbitMQTransport(infrastructure.RabbitMQ)
         .WithReference(rabbitmq).WaitFor(rabbitmq)
         .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);

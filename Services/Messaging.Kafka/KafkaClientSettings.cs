@@ -9,6 +9,13 @@ public sealed class KafkaClientSettings
 {
     public const string SectionName = "Messaging:Kafka";
 
+    /// <summary>
+    /// The producers' compression unless <c>Producer:compression.type</c> says otherwise. Readings are small and
+    /// alike (keys, field layout, trace headers), so LZ4 shrinks a batch several times for little CPU: fewer bytes
+    /// to copy through every broker and consumer, and several times more messages in the same retention.
+    /// </summary>
+    public const Confluent.Kafka.CompressionType DefaultCompression = Confluent.Kafka.CompressionType.Lz4;
+
     public string? BootstrapServers { get; set; }
 
     public string? SchemaRegistryUrl { get; set; }

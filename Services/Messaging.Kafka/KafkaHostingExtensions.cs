@@ -43,6 +43,7 @@ public static class KafkaHostingExtensions
         // A delivery report needs its status and the key (for the log line of a failure); marshalling the
         // headers back (each message's trace context) cost an allocation per header per message.
         config.DeliveryReportFields ??= "key,status";
+        config.CompressionType ??= KafkaClientSettings.DefaultCompression;
         configure?.Invoke(config);
 
         builder.Services.AddSingleton(services =>
@@ -134,7 +135,8 @@ public static class KafkaHostingExtensions
     {
         builder.Services.TryAddSingleton<KafkaTelemetry>();
         builder.Services.TryAddSingleton<PipelineStages>();
-        builder.Services.TryAddSingleton<KafkaTracing>();
+        builder.Services.TryAddSingleton(services => new KafkaTracing(services.GetRequiredService<PipelineStages>(),
+            MessageTracing.ParentDecides(builder.Configuration["OTEL_TRACES_SAMPLER"])));
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics.AddMeter(KafkaTelemetry.MeterName, PipelineStages.MeterName))
             .WithTracing(tracing => tracing.AddSource(KafkaTracing.ActivitySourceName));

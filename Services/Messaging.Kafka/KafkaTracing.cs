@@ -10,9 +10,17 @@ namespace HpcAspire.Messaging.Kafka;
 /// travels in the message's headers, and a Consumer span per message processed, the child of that
 /// context. Registered by every <c>AddKafka…</c> call; services see only these two operations.
 /// </summary>
-public sealed class KafkaTracing(PipelineStages stages)
+/// <remarks>
+/// A message whose trace is not sampled, under a sampler that follows the parent (<paramref name="parentDecides"/>,
+/// see <see cref="MessageTracing.ParentDecides"/>), is handled with no span at all: its spans would never be recorded,
+/// and creating them (an Activity, the sampler asked, the context parsed and formatted again) cost every such message,
+/// 99 % of them when 1 % of traces are kept. Its results carry its <c>traceparent</c> on as it came
+/// (<see cref="ContinueUnsampled"/>), so the trace stays one, and stays unsampled, to the end.
+/// </remarks>
+public sealed class KafkaTracing(PipelineStages stages, bool parentDecides = true)
 {
     public const string ActivitySourceName = "HpcAspire.Messaging.Kafka";
+    public const string TraceParentHeader = "traceparent";
 
     public static MessagingActivities Activities { get; } = new(ActivitySourceName, "kafka");
 
@@ -37,8 +45,29 @@ public sealed class KafkaTracing(PipelineStages stages)
         }
 
         message.Headers ??= [];
-        MessageTracing.Inject(activity, message.Headers, SetHeader);
+        if (MessageTracing.TraceParentAlone(activity))
+        {
+            // The one header the propagator would write, written as bytes straight away.
+            message.Headers.Remove(TraceParentHeader);
+            message.Headers.Add(TraceParentHeader, MessageTracing.TraceParent(activity.Context));
+        }
+        else
+        {
+            MessageTracing.Inject(activity, message.Headers, SetHeader);
+        }
+
         return activity;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="message"/> the <c>traceparent</c> of an unsampled message it results from, and no span:
+    /// downstream sees the same trace, still not sampled.
+    /// </summary>
+    public static void ContinueUnsampled<TKey, TValue>(Message<TKey, TValue> message, byte[] traceparent)
+    {
+        message.Headers ??= [];
+        message.Headers.Remove(TraceParentHeader);
+        message.Headers.Add(TraceParentHeader, traceparent);
     }
 
     /// <summary>Ends a send span with what the broker said: partition and offset, or the error.</summary>
@@ -67,11 +96,24 @@ public sealed class KafkaTracing(PipelineStages stages)
     /// Starts the span of processing a received message, the child of the context in its headers, and
     /// records how long the message waited in Kafka.
     /// </summary>
-    public Activity? StartProcess(ConsumeResult<string?, byte[]> result, string? consumerGroup)
+    public Activity? StartProcess(ConsumeResult<string?, byte[]> result, string? consumerGroup) => StartProcess(result, consumerGroup, out _);
+
+    /// <summary>
+    /// As <see cref="StartProcess(ConsumeResult{string?, byte[]}, string?)"/>; a message whose unsampled trace gets no
+    /// span here gives its <c>traceparent</c> in <paramref name="unsampled"/>, for its results to carry on.
+    /// </summary>
+    public Activity? StartProcess(ConsumeResult<string?, byte[]> result, string? consumerGroup, out byte[]? unsampled)
     {
         if (result.Message.Timestamp.Type != TimestampType.NotAvailable)
         {
             stages.RecordBrokerWait(result.Topic, result.Message.Timestamp.UtcDateTime);
+        }
+
+        unsampled = UnsampledTraceParent(result.Message.Headers);
+        if (unsampled is not null)
+        {
+            MessageTracing.ClearBaggage();
+            return null;
         }
 
         var parent = result.Message.Headers is { } headers ? MessageTracing.Extract(headers, GetHeader) : default;
@@ -109,6 +151,28 @@ public sealed class KafkaTracing(PipelineStages stages)
     /// <summary>The context a received message carries, to continue its trace later (e.g. when its result is sent).</summary>
     public static ActivityContext ContextOf(Headers? headers) =>
         headers is null ? default : MessageTracing.Extract(headers, GetHeader);
+
+    /// <summary>
+    /// The <c>traceparent</c> of a message handled without spans: its trace is not sampled, the sampler follows the
+    /// parent, and it carries no <c>tracestate</c> or baggage (which only the propagator reads). Null otherwise.
+    /// </summary>
+    private byte[]? UnsampledTraceParent(Headers? headers)
+    {
+        if (!parentDecides || headers is null || !headers.TryGetLastBytes(TraceParentHeader, out var traceparent) || !MessageTracing.IsUnsampled(traceparent))
+        {
+            return null;
+        }
+
+        for (var i = 0; i < headers.Count; i++)
+        {
+            if (headers[i].Key is "tracestate" or "baggage")
+            {
+                return null;
+            }
+        }
+
+        return traceparent;
+    }
 
     private static void SetHeader(Headers headers, string name, string value)
     {

@@ -22,6 +22,101 @@ public static class MessageTracing
         Propagators.DefaultTextMapPropagator.Inject(new PropagationContext(activity.Context, Baggage.Current), carrier, set);
     }
 
+    /// <summary>
+    /// Whether <paramref name="activity"/>'s context is its <c>traceparent</c> alone: no trace state and no baggage, the
+    /// propagator's other two headers. Then <see cref="TraceParent"/> writes all there is to carry.
+    /// </summary>
+    public static bool TraceParentAlone(Activity activity) => activity.TraceStateString is null && Baggage.Current.Count == 0;
+
+    /// <summary>The W3C <c>traceparent</c> (version 00) of <paramref name="context"/> in UTF-8, as the propagator writes it.</summary>
+    public static byte[] TraceParent(in ActivityContext context)
+    {
+        var traceparent = new byte[55];
+        "00-"u8.CopyTo(traceparent);
+        Span<byte> id = stackalloc byte[16];
+        context.TraceId.CopyTo(id);
+        WriteHex(id, traceparent.AsSpan(3, 32));
+        traceparent[35] = (byte)'-';
+        context.SpanId.CopyTo(id[..8]);
+        WriteHex(id[..8], traceparent.AsSpan(36, 16));
+        traceparent[52] = (byte)'-';
+        traceparent[53] = (byte)'0';
+        traceparent[54] = context.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? (byte)'1' : (byte)'0';
+        return traceparent;
+    }
+
+    /// <summary>
+    /// Whether a parent's "not sampled" is final for its children under the sampler named the way the OpenTelemetry SDK
+    /// reads it (<c>OTEL_TRACES_SAMPLER</c>): so under the SDK's default (parent-based, always on), every
+    /// <c>parentbased_*</c> sampler and <c>always_off</c>; not under <c>always_on</c> or <c>traceidratio</c>, which
+    /// decide afresh for every span.
+    /// </summary>
+    public static bool ParentDecides(string? sampler) =>
+        string.IsNullOrWhiteSpace(sampler)
+        || sampler.Trim().StartsWith("parentbased_", StringComparison.OrdinalIgnoreCase)
+        || sampler.Trim().Equals("always_off", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether a W3C <c>traceparent</c> (version 00, UTF-8) is valid and says its trace is not sampled. Anything else,
+    /// a sampled or malformed one included, is false: it goes through the propagator as before.
+    /// </summary>
+    public static bool IsUnsampled(ReadOnlySpan<byte> traceparent)
+    {
+        // 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>
+        if (traceparent.Length != 55 || traceparent[0] != '0' || traceparent[1] != '0'
+            || traceparent[2] != '-' || traceparent[35] != '-' || traceparent[52] != '-')
+        {
+            return false;
+        }
+
+        return IsNonZeroHex(traceparent[3..35]) && IsNonZeroHex(traceparent[36..52])
+            && IsHex(traceparent[53]) && HexValue(traceparent[54]) is { } low && (low & 1) == 0;
+    }
+
+    /// <summary>Empties the current baggage, for a message handled without its context extracted (it carried none).</summary>
+    public static void ClearBaggage()
+    {
+        if (Baggage.Current.Count > 0)
+        {
+            Baggage.Current = default;
+        }
+    }
+
+    private static bool IsNonZeroHex(ReadOnlySpan<byte> digits)
+    {
+        var nonZero = false;
+        foreach (var digit in digits)
+        {
+            if (HexValue(digit) is not { } value)
+            {
+                return false;
+            }
+
+            nonZero |= value != 0;
+        }
+
+        return nonZero;
+    }
+
+    private static bool IsHex(byte digit) => HexValue(digit) is not null;
+
+    private static void WriteHex(ReadOnlySpan<byte> bytes, Span<byte> hex)
+    {
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            hex[2 * i] = (byte)"0123456789abcdef"[bytes[i] >> 4];
+            hex[(2 * i) + 1] = (byte)"0123456789abcdef"[bytes[i] & 0xF];
+        }
+    }
+
+    // Lower-case only, as W3C Trace Context requires.
+    private static int? HexValue(byte digit) => digit switch
+    {
+        >= (byte)'0' and <= (byte)'9' => digit - '0',
+        >= (byte)'a' and <= (byte)'f' => digit - 'a' + 10,
+        _ => null,
+    };
+
     /// <summary>The context a message carries, or an empty one; its baggage becomes current for the message's handling.</summary>
     public static ActivityContext Extract<TCarrier>(TCarrier carrier, Func<TCarrier, string, IEnumerable<string>?> get)
     {

@@ -25,6 +25,10 @@ internal sealed partial class ProcessingSession : IDisposable
 {
     public const string ActivitySourceName = "HpcAspire.Processor";
     private const int FullSnapshotEveryTransactions = 50;
+
+    // The join is drained as the batch goes, not only at its end: its results are then produced, sent and acked
+    // while the batch is still being read, and the commit waits for the last few instead of the whole batch.
+    private const int DrainEvery = 500;
     internal static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(30);
     private static readonly ActivitySource Activities = new(ActivitySourceName);
 
@@ -56,6 +60,8 @@ internal sealed partial class ProcessingSession : IDisposable
     // Traced messages whose results are sent later: a reading's enriched record continues the reading's
     // trace; a job's energy record links to the traces of the shares it sums. Empty when nothing is sampled.
     private readonly Dictionary<(string Node, DateTime At), ActivityContext> _readingTraces = [];
+    // Readings of unsampled traces, handled without spans: their enriched records carry the same traceparent on.
+    private readonly Dictionary<(string Node, DateTime At), byte[]> _unsampledReadings = [];
     private readonly Dictionary<string, List<ActivityLink>> _shareTraces = new(StringComparer.Ordinal);
     private bool _failed;
     private bool _paused;
@@ -71,7 +77,7 @@ internal sealed partial class ProcessingSession : IDisposable
         _logger = logger;
         var brokers = settings.Kafka.BootstrapServers!;
 
-        _producer = new ProducerBuilder<string?, byte[]>(new ProducerConfig(settings.Kafka.Producer)
+        var producerConfig = new ProducerConfig(settings.Kafka.Producer)
         {
             BootstrapServers = brokers,
             ClientId = $"processor-{_options.InstanceId}-producer",
@@ -81,7 +87,10 @@ internal sealed partial class ProcessingSession : IDisposable
             LingerMs = 50,
             DeliveryReportFields = "status", // a report is only looked at for its error: no key, value or headers copied back
             StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
-        }).SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
+        };
+        producerConfig.CompressionType ??= KafkaClientSettings.DefaultCompression;
+        _producer = new ProducerBuilder<string?, byte[]>(producerConfig)
+            .SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
         _producer.InitTransactions(BrokerTimeout); // fences an earlier life of this instance and aborts its open transaction
 
         _consumerConfig = new ConsumerConfig(settings.Kafka.Consumer)
@@ -143,13 +152,15 @@ internal sealed partial class ProcessingSession : IDisposable
                     if (result is null)
                     {
                         _jobEvents.Consume();
+                        DrainJoin();
                         continue;
                     }
 
                     Handle(result);
-                    if (++count % 500 == 0)
+                    if (++count % DrainEvery == 0)
                     {
                         _jobEvents.Consume();
+                        DrainJoin();
                     }
                 }
 
@@ -186,7 +197,7 @@ internal sealed partial class ProcessingSession : IDisposable
         _nextOffset[result.TopicPartition] = result.Offset.Value + 1;
         var partition = result.Partition.Value;
         var startedAt = PipelineStages.Now();
-        using var activity = _tracing.StartProcess(result, ProcessorOptions.GroupId);
+        using var activity = _tracing.StartProcess(result, ProcessorOptions.GroupId, out var unsampled);
         if (result.Topic == _options.ReadingsTopic)
         {
             _dirtyReadings.Add(partition);
@@ -207,6 +218,10 @@ internal sealed partial class ProcessingSession : IDisposable
                 if (activity is { Recorded: true })
                 {
                     _readingTraces[(decoded.Value.NodeId, decoded.Value.Timestamp)] = activity.Context;
+                }
+                else if (unsampled is not null)
+                {
+                    _unsampledReadings[(decoded.Value.NodeId, decoded.Value.Timestamp)] = unsampled;
                 }
             }
         }
@@ -247,13 +262,26 @@ internal sealed partial class ProcessingSession : IDisposable
         return problem;
     }
 
-    /// <summary>Sends a result in the open transaction, in a send span that continues <paramref name="parent"/>'s trace.</summary>
-    private void Send<T>(string topic, string key, T value, ISerializer<T> serializer, ActivityContext parent, IEnumerable<ActivityLink>? links = null)
+    /// <summary>
+    /// Sends a result in the open transaction, in a send span that continues <paramref name="parent"/>'s trace; or, for
+    /// the result of an unsampled message, with no span and that message's <paramref name="unsampled"/> traceparent.
+    /// </summary>
+    private void Send<T>(string topic, string key, T value, ISerializer<T> serializer, ActivityContext parent, IEnumerable<ActivityLink>? links = null,
+        byte[]? unsampled = null)
     {
         var startedAt = PipelineStages.Now();
         var previous = Activity.Current;
         var message = new Message<string?, byte[]> { Key = key };
-        var send = KafkaTracing.StartSend(topic, message, parent, links);
+        Activity? send = null;
+        if (unsampled is not null)
+        {
+            KafkaTracing.ContinueUnsampled(message, unsampled);
+        }
+        else
+        {
+            send = KafkaTracing.StartSend(topic, message, parent, links);
+        }
+
         message.Value = serializer.Serialize(value, Context(topic));
         _transaction.Produce(topic, message, send, startedAt);
         Activity.Current = previous; // the send span ends at delivery, not here
@@ -278,7 +306,8 @@ internal sealed partial class ProcessingSession : IDisposable
             var node = enriched.Reading.NodeId;
             _dirtyReadings.Add(_nodePartition[node]);
             _readingTraces.Remove((node, enriched.Reading.Timestamp), out var reading);
-            Send(_options.EnrichedReadingsTopic, node, enriched, _enrichedSerializer, reading);
+            _unsampledReadings.Remove((node, enriched.Reading.Timestamp), out var unsampled);
+            Send(_options.EnrichedReadingsTopic, node, enriched, _enrichedSerializer, reading, unsampled: unsampled);
         }
 
         foreach (var part in output.EnergyParts)
@@ -287,9 +316,11 @@ internal sealed partial class ProcessingSession : IDisposable
         }
 
         _metrics.Enriched.Add(output.Readings.Count);
-        if (_readingTraces.Count > 4 * _options.MaxWaitingReadings)
+        if (_readingTraces.Count + _unsampledReadings.Count > 4 * _options.MaxWaitingReadings)
         {
-            _readingTraces.Clear(); // readings of partitions gone to another instance never drain here
+            // Readings of partitions gone to another instance never drain here.
+            _readingTraces.Clear();
+            _unsampledReadings.Clear();
         }
     }
 

@@ -37,7 +37,7 @@ internal static class SinkExtensions
         builder.Services.AddSingleton<IReadOnlyDictionary<string, IResultTopic>>(services =>
         {
             var registry = services.GetRequiredService<ISchemaRegistryClient>();
-            var tracing = new KafkaTracing(services.GetRequiredService<PipelineStages>());
+            var tracing = new KafkaTracing(services.GetRequiredService<PipelineStages>()); // for decoding's stage timings only
             return new[]
             {
                 ResultTopics.EnrichedReadings(options.EnrichedReadingsTopic, new AvroMessageDecoder<EnrichedReading>(registry), tracing),

@@ -28,6 +28,22 @@ public class EmbeddedModeModelTests
     }
 
     [Fact]
+    public async Task Local_runs_tier_the_services_hot_code_at_once_and_deployments_keep_the_runtime_default()
+    {
+        await using var builder = await AppHostFactory.CreateAsync("Embedded", "Application:Transports=Both");
+
+        var services = builder.Resources.OfType<ProjectResource>().Where(r => r.Name != "schema-registry-service").ToList();
+        Assert.Equal(8, services.Count);
+        foreach (var service in services)
+        {
+            var run = await ResourceConfiguration.EnvironmentAsync(service, DistributedApplicationOperation.Run);
+            Assert.Equal("0", run["DOTNET_TC_CallCountingDelayMs"]);
+            var published = await ResourceConfiguration.EnvironmentAsync(service);
+            Assert.False(published.ContainsKey("DOTNET_TC_CallCountingDelayMs"), service.Name);
+        }
+    }
+
+    [Fact]
     public async Task The_schema_registry_is_the_products_own_service_behind_the_same_connection_string_name()
     {
         await using var builder = await AppHostFactory.CreateAsync("Embedded");
@@ -49,7 +65,7 @@ public class EmbeddedModeModelTests
     [Fact]
     public async Task RabbitMQ_is_the_local_server_on_loopback_ports_with_generated_credentials()
     {
-        await using var builder = await AppHostFactory.CreateAsync("Embedded", "RabbitMQ:Port=45672", "RabbitMQ:ManagementPort=45673");
+        await using var builder = await AppHostFactory.CreateAsync("Embedded", "Application:Transports=RabbitMQ", "RabbitMQ:Port=45672", "RabbitMQ:ManagementPort=45673");
 
         var rabbitmq = builder.Resources.OfType<LocalRabbitMQResource>().Single();
         Assert.Equal("rabbitmq", rabbitmq.Name);
@@ -74,7 +90,7 @@ public class EmbeddedModeModelTests
     [Fact]
     public async Task A_missing_rabbitmq_server_keeps_the_resource_and_says_how_to_install_it()
     {
-        await using var builder = await AppHostFactory.CreateAsync("Embedded", "RabbitMQ:ServerPath=/nonexistent/rabbitmq-server");
+        await using var builder = await AppHostFactory.CreateAsync("Embedded", "Application:Transports=RabbitMQ", "RabbitMQ:ServerPath=/nonexistent/rabbitmq-server");
 
         var rabbitmq = builder.Resources.OfType<LocalRabbitMQResource>().Single();
         var missing = Assert.Single(rabbitmq.Annotations.OfType<LocalRabbitMQMissingAnnotation>());

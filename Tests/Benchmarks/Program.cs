@@ -8,6 +8,7 @@ using HpcAspire.Benchmarks;
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq-pipeline [processors] [rates…]
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq [rates…]   (raw RabbitMQ, then the RabbitMQ application with 1, 2 and 4 processors, in one run)
 // dotnet run -c Release --project Tests/Benchmarks -- avro [records]      (Apache.Avro against the contracts' own codecs, per record)
+// dotnet run -c Release --project Tests/Benchmarks -- compression [readings] (bytes per reading in a batch: none, LZ4, zstd)
 return args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
@@ -20,6 +21,7 @@ return args.FirstOrDefault() switch
                   | await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(4), Rates()),
     "tracing" => await PipelineBenchmark.RunTracingAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(8_000)),
     "avro" => AvroCodecBenchmark.Run(args.Skip(1).Select(int.Parse).FirstOrDefault(1_000_000)),
+    "compression" => CompressionBenchmark.Run(args.Skip(1).Select(int.Parse).FirstOrDefault(200_000)),
     "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
     _ => Usage(),
 };
@@ -30,6 +32,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …] | tracing [offered readings/s]\n" +
                             "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]\n" +
-                            "       avro [records]");
+                            "       avro [records] | compression [readings]");
     return 2;
 }

@@ -12,7 +12,7 @@ public class LocalRabbitMQTests
     public async Task The_local_server_confirms_publishes_delivers_them_and_leaves_no_erlang_process_behind()
     {
         var dataDirectory = TestDirectories.Create("rabbitmq");
-        var app = await AppHostFactory.StartEmbeddedAsync(["rabbitmq"], $"Infrastructure:DataDirectory={dataDirectory}");
+        var app = await AppHostFactory.StartEmbeddedAsync(["rabbitmq"], "Application:Transports=RabbitMQ", $"Infrastructure:DataDirectory={dataDirectory}");
         string epmdPort;
         try
         {
@@ -111,7 +111,7 @@ public class MissingRabbitMQTests
     [Fact]
     public async Task Without_rabbitmq_server_the_resource_fails_with_the_install_hint_and_kafka_still_runs()
     {
-        await using var app = await AppHostFactory.StartEmbeddedAsync(["kafka"], "RabbitMQ:ServerPath=/nonexistent/rabbitmq-server");
+        await using var app = await AppHostFactory.StartEmbeddedAsync(["kafka"], "Application:Transports=RabbitMQ", "RabbitMQ:ServerPath=/nonexistent/rabbitmq-server");
 
         var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
         var exited = await notifications.WaitForResourceAsync("rabbitmq",

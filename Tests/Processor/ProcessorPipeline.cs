@@ -58,8 +58,12 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
     public byte[] Serialize<T>(T value, string topic) =>
         new AvroSerializer<T>(registry).SerializeAsync(value, new SerializationContext(MessageComponentType.Value, topic)).GetAwaiter().GetResult();
 
-    /// <summary>The simulation's streams as the two generators send them: each tick's job events by job then a clock to every job-event partition, and its readings by node.</summary>
-    public void Produce(IProducer<string?, byte[]> producer, IEnumerable<ClusterTick> ticks, double ticksPerSecond = 0)
+    /// <summary>
+    /// The simulation's streams as the two generators send them: each tick's job events by job then a clock to every
+    /// job-event partition, and its readings by node (with <paramref name="readingHeaders"/>' headers, if given).
+    /// </summary>
+    public void Produce(IProducer<string?, byte[]> producer, IEnumerable<ClusterTick> ticks, double ticksPerSecond = 0,
+        Func<NodeReading, Headers?>? readingHeaders = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var sent = 0;
@@ -79,7 +83,10 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
 
             foreach (var reading in tick.Readings)
             {
-                producer.Produce(Readings, new Message<string?, byte[]> { Key = reading.NodeId, Value = Serialize(readingSerializer, reading, Readings) });
+                producer.Produce(Readings, new Message<string?, byte[]>
+                {
+                    Key = reading.NodeId, Value = Serialize(readingSerializer, reading, Readings), Headers = readingHeaders?.Invoke(reading),
+                });
             }
 
             if (ticksPerSecond > 0 && TimeSpan.FromSeconds(++sent / ticksPerSecond) - clock.Elapsed is { TotalMilliseconds: > 0 } due)
@@ -99,7 +106,7 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
         foreach (var message in ReadRaw(topic))
         {
             var value = deserializer.DeserializeAsync(message.Message.Value, false, new SerializationContext(MessageComponentType.Value, topic)).GetAwaiter().GetResult();
-            records.Add(new Record<T>(message.Message.Key, value, message.Partition.Value, message.Offset.Value));
+            records.Add(new Record<T>(message.Message.Key, value, message.Partition.Value, message.Offset.Value, message.Message.Headers));
         }
 
         return records;
@@ -174,4 +181,4 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
         serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, topic)).GetAwaiter().GetResult();
 }
 
-internal sealed record Record<T>(string? Key, T Value, int Partition, long Offset);
+internal sealed record Record<T>(string? Key, T Value, int Partition, long Offset, Headers? Headers = null);

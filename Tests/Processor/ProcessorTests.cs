@@ -51,6 +51,51 @@ public sealed class ProcessorTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task An_enriched_reading_carries_its_readings_trace_on_unsampled_as_it_came_or_sampled_from_the_processors_send()
+    {
+        var expected = Expected.Value;
+        await using var pipeline = ProcessorPipeline.Start();
+        var sent = new Dictionary<(string, DateTime), string>();
+        using (var producer = pipeline.CreateProducer())
+        {
+            // Every tenth reading's trace is sampled; the processor runs with the SDK's default, parent-based sampler.
+            pipeline.Produce(producer, expected.Ticks, readingHeaders: reading =>
+            {
+                var traceparent = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-{(sent.Count % 10 == 0 ? "01" : "00")}";
+                sent[(reading.NodeId, reading.Timestamp)] = traceparent;
+                return [new Header(KafkaTracing.TraceParentHeader, Encoding.UTF8.GetBytes(traceparent))];
+            });
+        }
+
+        using var processor = pipeline.StartProcessor(0, ClusterSettings);
+        var (readings, _) = await WaitForResultsAsync(pipeline, expected, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(expected.Readings.Count, readings.Count);
+        var (unsampled, sampled) = (0, 0);
+        foreach (var record in readings)
+        {
+            var reading = record.Value.Reading;
+            var original = sent[(reading.NodeId, reading.Timestamp)];
+            Assert.True(record.Headers!.TryGetLastBytes(KafkaTracing.TraceParentHeader, out var bytes), $"{reading.NodeId} at {reading.Timestamp:O} has no traceparent");
+            var carried = Encoding.UTF8.GetString(bytes);
+            if (original.EndsWith("-00", StringComparison.Ordinal))
+            {
+                Assert.Equal(original, carried); // no span of its own: the reading's context, as it came
+                unsampled++;
+            }
+            else
+            {
+                Assert.Equal(original[..36], carried[..36]); // version and trace id
+                Assert.NotEqual(original[36..52], carried[36..52]); // the processor's send span, a child
+                Assert.EndsWith("-01", carried);
+                sampled++;
+            }
+        }
+
+        Assert.True(sampled > 0 && unsampled > 0, $"{sampled} sampled, {unsampled} unsampled");
+    }
+
+    [Fact]
     public async Task Bad_messages_go_to_the_dead_letter_topic_with_their_origin_and_the_good_ones_are_all_processed()
     {
         var expected = Expected.Value;

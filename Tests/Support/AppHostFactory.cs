@@ -49,7 +49,7 @@ internal static class AppHostFactory
     /// </summary>
     public static async Task<DistributedApplication> StartBrokersOnlyAsync(params string[] settings)
     {
-        var builder = await CreateAsync("Embedded", settings);
+        var builder = await CreateAsync("Embedded", ["Application:Transports=Both", .. settings]);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
