@@ -36,8 +36,15 @@ public class EmbeddedModeModelTests
         Assert.Equal(8, services.Count);
         foreach (var service in services)
         {
-            var run = await ResourceConfiguration.EnvironmentAsync(service, DistributedApplicationOperation.Run);
-            Assert.Equal("0", run["DOTNET_TC_CallCountingDelayMs"]);
+            // The environment callbacks alone: resolving the values in run mode would wait for endpoints no run allocates.
+            var run = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(
+                new DistributedApplicationExecutionContextOptions(DistributedApplicationOperation.Run) { Services = builder.Services.BuildServiceProvider() }));
+            foreach (var callback in service.Annotations.OfType<EnvironmentCallbackAnnotation>())
+            {
+                await callback.Callback(run);
+            }
+
+            Assert.Equal("0", run.EnvironmentVariables["DOTNET_TC_CallCountingDelayMs"]);
             var published = await ResourceConfiguration.EnvironmentAsync(service);
             Assert.False(published.ContainsKey("DOTNET_TC_CallCountingDelayMs"), service.Name);
         }

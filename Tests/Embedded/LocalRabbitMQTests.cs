@@ -111,7 +111,8 @@ public class MissingRabbitMQTests
     [Fact]
     public async Task Without_rabbitmq_server_the_resource_fails_with_the_install_hint_and_kafka_still_runs()
     {
-        await using var app = await AppHostFactory.StartEmbeddedAsync(["kafka"], "Application:Transports=RabbitMQ", "RabbitMQ:ServerPath=/nonexistent/rabbitmq-server");
+        // The brokers alone: the RabbitMQ application's services would wait for ever for the broker that cannot start.
+        await using var app = await AppHostFactory.StartBrokersOnlyAsync(["kafka"], "RabbitMQ:ServerPath=/nonexistent/rabbitmq-server");
 
         var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
         var exited = await notifications.WaitForResourceAsync("rabbitmq",

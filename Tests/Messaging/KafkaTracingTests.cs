@@ -25,6 +25,9 @@ public sealed class KafkaTracingTests : IDisposable
 
     public KafkaTracingTests()
     {
+        // What every service's OpenTelemetry SDK sets up (W3C trace context and baggage), whichever test touched the SDK first.
+        Sdk.SetDefaultTextMapPropagator(new CompositeTextMapPropagator([new TraceContextPropagator(), new BaggagePropagator()]));
+
         // As the OpenTelemetry SDK under a parent-based sampler: a child of an unsampled parent is created for its
         // context only (PropagationData), a child of a sampled one is recorded.
         _listener = new ActivityListener

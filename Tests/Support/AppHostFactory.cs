@@ -47,7 +47,11 @@ internal static class AppHostFactory
     /// Starts the AppHost's brokers alone (embedded Kafka and the local RabbitMQ, none of the services), for tests that
     /// run the services' code in their own process; waits until RabbitMQ answers.
     /// </summary>
-    public static async Task<DistributedApplication> StartBrokersOnlyAsync(params string[] settings)
+    public static Task<DistributedApplication> StartBrokersOnlyAsync(params string[] settings) =>
+        StartBrokersOnlyAsync(["rabbitmq"], settings);
+
+    /// <summary>The AppHost's brokers alone (both applications' infrastructure, none of the services), waiting for <paramref name="waitFor"/> to be healthy.</summary>
+    public static async Task<DistributedApplication> StartBrokersOnlyAsync(string[] waitFor, params string[] settings)
     {
         var builder = await CreateAsync("Embedded", ["Application:Transports=Both", .. settings]);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -59,7 +63,11 @@ internal static class AppHostFactory
         var app = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
         await app.StartAsync(timeout.Token);
-        await app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync("rabbitmq", timeout.Token);
+        foreach (var resource in waitFor)
+        {
+            await app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+
         return app;
     }
 

@@ -5,12 +5,10 @@ namespace HpcAspire.Tests.Support;
 /// <summary>A resource's arguments and environment as publishing resolves them (manifest expressions for references).</summary>
 internal static class ResourceConfiguration
 {
-    /// <summary>The environment a resource is given when published (the default) or run.</summary>
-    public static async Task<Dictionary<string, string>> EnvironmentAsync(IResource resource,
-        DistributedApplicationOperation operation = DistributedApplicationOperation.Publish)
+    public static async Task<Dictionary<string, string>> EnvironmentAsync(IResource resource)
     {
         var result = await ExecutionConfigurationBuilder.Create(resource).WithEnvironmentVariablesConfig()
-            .BuildAsync(new DistributedApplicationExecutionContext(operation), NullLogger.Instance, CancellationToken.None);
+            .BuildAsync(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, CancellationToken.None);
         return result.EnvironmentVariables.ToDictionary(pair => pair.Key, pair => pair.Value);
     }
 
