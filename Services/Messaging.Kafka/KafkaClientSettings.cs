@@ -10,9 +10,9 @@ public sealed class KafkaClientSettings
     public const string SectionName = "Messaging:Kafka";
 
     /// <summary>
-    /// The producers' compression unless <c>Producer:compression.type</c> says otherwise. Readings are small and
-    /// alike (keys, field layout, trace headers), so LZ4 shrinks a batch several times for little CPU: fewer bytes
-    /// to copy through every broker and consumer, and several times more messages in the same retention.
+    /// The producers' compression unless <c>Producer:compression.type</c> says otherwise. A reading in a batch takes
+    /// 80 bytes instead of 146 (<c>Tests/Benchmarks -- compression</c>) for 3–4 % of a producer's CPU: fewer bytes
+    /// through every broker and consumer, and 1.8 times the messages in the same retention.
     /// </summary>
     public const Confluent.Kafka.CompressionType DefaultCompression = Confluent.Kafka.CompressionType.Lz4;
 

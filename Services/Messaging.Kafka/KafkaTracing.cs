@@ -48,8 +48,7 @@ public sealed class KafkaTracing(PipelineStages stages, bool parentDecides = tru
         if (MessageTracing.TraceParentAlone(activity))
         {
             // The one header the propagator would write, written as bytes straight away.
-            message.Headers.Remove(TraceParentHeader);
-            message.Headers.Add(TraceParentHeader, MessageTracing.TraceParent(activity.Context));
+            SetTraceParent(message.Headers, MessageTracing.TraceParent(activity.Context));
         }
         else
         {
@@ -66,8 +65,13 @@ public sealed class KafkaTracing(PipelineStages stages, bool parentDecides = tru
     public static void ContinueUnsampled<TKey, TValue>(Message<TKey, TValue> message, byte[] traceparent)
     {
         message.Headers ??= [];
-        message.Headers.Remove(TraceParentHeader);
-        message.Headers.Add(TraceParentHeader, traceparent);
+        SetTraceParent(message.Headers, traceparent);
+    }
+
+    private static void SetTraceParent(Headers headers, byte[] traceparent)
+    {
+        headers.Remove(TraceParentHeader);
+        headers.Add(TraceParentHeader, traceparent);
     }
 
     /// <summary>Ends a send span with what the broker said: partition and offset, or the error.</summary>

@@ -58,10 +58,9 @@ internal sealed partial class ProcessingSession : IDisposable
     private readonly Dictionary<TopicPartition, long> _nextOffset = [];
     private readonly HashSet<int> _dirtyReadings = [];
     // Traced messages whose results are sent later: a reading's enriched record continues the reading's
-    // trace; a job's energy record links to the traces of the shares it sums. Empty when nothing is sampled.
-    private readonly Dictionary<(string Node, DateTime At), ActivityContext> _readingTraces = [];
-    // Readings of unsampled traces, handled without spans: their enriched records carry the same traceparent on.
-    private readonly Dictionary<(string Node, DateTime At), byte[]> _unsampledReadings = [];
+    // trace, from its process span if recorded, else (no span was made) from its traceparent as it came;
+    // a job's energy record links to the traces of the shares it sums (empty when nothing is sampled).
+    private readonly Dictionary<(string Node, DateTime At), (ActivityContext Recorded, byte[]? Unsampled)> _readingTraces = [];
     private readonly Dictionary<string, List<ActivityLink>> _shareTraces = new(StringComparer.Ordinal);
     private bool _failed;
     private bool _paused;
@@ -217,11 +216,11 @@ internal sealed partial class ProcessingSession : IDisposable
                 _nodePartition[decoded.Value!.NodeId] = partition;
                 if (activity is { Recorded: true })
                 {
-                    _readingTraces[(decoded.Value.NodeId, decoded.Value.Timestamp)] = activity.Context;
+                    _readingTraces[(decoded.Value.NodeId, decoded.Value.Timestamp)] = (activity.Context, null);
                 }
                 else if (unsampled is not null)
                 {
-                    _unsampledReadings[(decoded.Value.NodeId, decoded.Value.Timestamp)] = unsampled;
+                    _readingTraces[(decoded.Value.NodeId, decoded.Value.Timestamp)] = (default, unsampled);
                 }
             }
         }
@@ -306,8 +305,7 @@ internal sealed partial class ProcessingSession : IDisposable
             var node = enriched.Reading.NodeId;
             _dirtyReadings.Add(_nodePartition[node]);
             _readingTraces.Remove((node, enriched.Reading.Timestamp), out var reading);
-            _unsampledReadings.Remove((node, enriched.Reading.Timestamp), out var unsampled);
-            Send(_options.EnrichedReadingsTopic, node, enriched, _enrichedSerializer, reading, unsampled: unsampled);
+            Send(_options.EnrichedReadingsTopic, node, enriched, _enrichedSerializer, reading.Recorded, unsampled: reading.Unsampled);
         }
 
         foreach (var part in output.EnergyParts)
@@ -316,11 +314,9 @@ internal sealed partial class ProcessingSession : IDisposable
         }
 
         _metrics.Enriched.Add(output.Readings.Count);
-        if (_readingTraces.Count + _unsampledReadings.Count > 4 * _options.MaxWaitingReadings)
+        if (_readingTraces.Count > 4 * _options.MaxWaitingReadings)
         {
-            // Readings of partitions gone to another instance never drain here.
-            _readingTraces.Clear();
-            _unsampledReadings.Clear();
+            _readingTraces.Clear(); // readings of partitions gone to another instance never drain here
         }
     }
 
