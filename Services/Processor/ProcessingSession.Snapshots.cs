@@ -12,9 +12,17 @@ internal sealed partial class ProcessingSession
     {
         var jobEventOffsets = _jobEvents.Positions();
         var clocks = new Dictionary<int, DateTime>(_join.Clocks);
-        foreach (var partition in _ownedReadings.Where(p => full || _dirtyReadings.Contains(p)))
+        var written = _ownedReadings.Where(p => full || _dirtyReadings.Contains(p)).ToDictionary(p => p, _ => new List<NodeState>());
+        foreach (var (node, partition) in _nodePartition) // one pass over the nodes for all partitions
         {
-            var nodes = _nodePartition.Where(n => n.Value == partition).Select(n => _join.ExportNode(n.Key)).ToList();
+            if (written.TryGetValue(partition, out var nodes))
+            {
+                nodes.Add(_join.ExportNode(node));
+            }
+        }
+
+        foreach (var (partition, nodes) in written)
+        {
             WriteSnapshot(new PartitionSnapshot(_options.ReadingsTopic, partition, NextOffset(_options.ReadingsTopic, partition),
                 jobEventOffsets, clocks, nodes, null, null));
         }

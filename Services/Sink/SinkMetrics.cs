@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace HpcAspire.Sink;
 
@@ -11,10 +12,10 @@ internal sealed class SinkMetrics
 
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(10);
 
-    private readonly Counter<long> rowsWritten;
     private readonly Counter<long> consumeErrors;
     private readonly Counter<long> duplicatesSkipped;
-    private readonly ConcurrentDictionary<string, long> rows = new();
+    // Counted here and observed by the meter: a counter's Add with a topic tag, per row, was 8 % of the sink.
+    private readonly ConcurrentDictionary<string, StrongBox<long>> rows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> rowsAtLastLog = [];
     private readonly Stopwatch sinceLastLog = Stopwatch.StartNew();
     private readonly ILogger<SinkMetrics> logger;
@@ -25,7 +26,9 @@ internal sealed class SinkMetrics
     {
         this.logger = logger;
         var meter = meterFactory.Create(MeterName);
-        rowsWritten = meter.CreateCounter<long>("hpcaspire.sink.rows_written", "{row}", "CSV rows written (checkpointed or not yet).");
+        meter.CreateObservableCounter("hpcaspire.sink.rows_written",
+            () => rows.Select(r => new Measurement<long>(Interlocked.Read(ref r.Value.Value), new KeyValuePair<string, object?>("messaging.destination.name", r.Key))),
+            "{row}", "CSV rows written (checkpointed or not yet).");
         duplicatesSkipped = meter.CreateCounter<long>("hpcaspire.sink.duplicates_skipped", "{message}",
             "Results already written that arrived again (a processor's replay, an aborted transaction's output) and were not written twice.");
         consumeErrors = meter.CreateCounter<long>("hpcaspire.sink.consume_errors", "{error}", "Errors of the consumer that did not stop it.");
@@ -33,8 +36,7 @@ internal sealed class SinkMetrics
 
     public void RowWritten(string topic)
     {
-        rowsWritten.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", topic));
-        rows.AddOrUpdate(topic, 1, (_, n) => n + 1);
+        Interlocked.Increment(ref rows.GetOrAdd(topic, static _ => new StrongBox<long>()).Value);
     }
 
     public void DuplicateSkipped(string topic)
@@ -56,8 +58,9 @@ internal sealed class SinkMetrics
 
         var seconds = sinceLastLog.Elapsed.TotalSeconds;
         sinceLastLog.Restart();
-        foreach (var (topic, total) in rows.OrderBy(r => r.Key, StringComparer.Ordinal))
+        foreach (var (topic, count) in rows.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
+            var total = Interlocked.Read(ref count.Value);
             var before = rowsAtLastLog.GetValueOrDefault(topic);
             rowsAtLastLog[topic] = total;
             logger.LogInformation("{Topic}: {Total} rows, {Rate:F0} rows/s", topic, total, (total - before) / seconds);

@@ -14,8 +14,11 @@ public sealed class SinkOptions
     /// <summary>A file is closed and a new one started once it is this old.</summary>
     public TimeSpan MaxFileAge { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Checkpoint and commit after this many records…</summary>
-    public int BatchSize { get; set; } = 2000;
+    /// <summary>
+    /// Checkpoint and commit after this many records… A checkpoint fsyncs every open file and renames a
+    /// checkpoint file per partition: at 2,000 it took 13 % of the sink at 30,000 rows/s (15 a second).
+    /// </summary>
+    public int BatchSize { get; set; } = 10_000;
 
     /// <summary>…or after this long, whichever comes first.</summary>
     public TimeSpan BatchInterval { get; set; } = TimeSpan.FromMilliseconds(500);
