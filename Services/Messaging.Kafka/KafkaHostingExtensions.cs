@@ -40,9 +40,10 @@ public static class KafkaHostingExtensions
         config.EnableIdempotence ??= true;
         config.Acks ??= Acks.All;
         config.LingerMs ??= 50;
-        // A delivery report needs its status and the key (for the log line of a failure); marshalling the
-        // headers back (each message's trace context) cost an allocation per header per message.
-        config.DeliveryReportFields ??= "key,status";
+        // A delivery report needs only its status: the typed producer hands back the key and value it was given
+        // (the failure's log line names the key), and marshalling fields back from librdkafka (each message's
+        // trace-context header, its key) cost allocations per message.
+        config.DeliveryReportFields ??= "status";
         config.CompressionType ??= KafkaClientSettings.DefaultCompression;
         configure?.Invoke(config);
 

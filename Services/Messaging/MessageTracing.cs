@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using OpenTelemetry;
 using OpenTelemetry.Context.Propagation;
 
@@ -31,14 +32,13 @@ public static class MessageTracing
     /// <summary>The W3C <c>traceparent</c> (version 00) of <paramref name="context"/> in UTF-8, as the propagator writes it.</summary>
     public static byte[] TraceParent(in ActivityContext context)
     {
+        // The ids keep their lower-case hex (ToHexString allocates nothing), so it is only narrowed to bytes;
+        // CopyTo would parse that hex back into the id's bytes first.
         var traceparent = new byte[55];
         "00-"u8.CopyTo(traceparent);
-        Span<byte> id = stackalloc byte[16];
-        context.TraceId.CopyTo(id);
-        WriteHex(id, traceparent.AsSpan(3, 32));
+        Encoding.ASCII.GetBytes(context.TraceId.ToHexString(), traceparent.AsSpan(3, 32));
         traceparent[35] = (byte)'-';
-        context.SpanId.CopyTo(id[..8]);
-        WriteHex(id[..8], traceparent.AsSpan(36, 16));
+        Encoding.ASCII.GetBytes(context.SpanId.ToHexString(), traceparent.AsSpan(36, 16));
         traceparent[52] = (byte)'-';
         traceparent[53] = (byte)'0';
         traceparent[54] = context.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? (byte)'1' : (byte)'0';
@@ -99,15 +99,6 @@ public static class MessageTracing
     }
 
     private static bool IsHex(byte digit) => HexValue(digit) is not null;
-
-    private static void WriteHex(ReadOnlySpan<byte> bytes, Span<byte> hex)
-    {
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            hex[2 * i] = (byte)"0123456789abcdef"[bytes[i] >> 4];
-            hex[(2 * i) + 1] = (byte)"0123456789abcdef"[bytes[i] & 0xF];
-        }
-    }
 
     // Lower-case only, as W3C Trace Context requires.
     private static int? HexValue(byte digit) => digit switch

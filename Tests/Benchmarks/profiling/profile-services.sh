@@ -15,11 +15,13 @@ seconds=${2:-20}
 command -v perf >/dev/null || { echo "perf is not installed: apt-get install -y linux-perf" >&2; exit 2; }
 mkdir -p "$out"
 
-# The first process of each service that is not the `dotnet run` wrapper.
+# The busiest process of each service (most CPU time so far) that is not the `dotnet run` wrapper:
+# the readings generator rather than the job-events one.
 pid_of() {
   for pid in $(pgrep -f "HpcAspire.$1" || true); do
-    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "dotnet run" || { echo "$pid"; return; }
-  done
+    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "dotnet run" && continue
+    echo "$(awk '{print $14 + $15}' "/proc/$pid/stat") $pid"
+  done | sort -n | tail -1 | cut -d' ' -f2
 }
 
 services=(Generator Processor Sink)
