@@ -54,7 +54,9 @@ internal static class Extensions
         }
         else
         {
-            builder.AddKafkaAvroProducer<JobEvent>(KafkaConnectionName);
+            // Few records a tick, each clock holding back every reading of its tick in the processor: they are sent at once
+            // (5 ms) rather than lingering for a batch to fill (the 50 ms default), which at 50,000 readings/s is 2,500 readings more waiting.
+            builder.AddKafkaAvroProducer<JobEvent>(KafkaConnectionName, config => config.LingerMs ??= 5);
             builder.Services.AddSingleton<ITickPublisher>(services => new KafkaJobEventPublisher(new KafkaPublisher<JobEvent>(
                 services.GetRequiredService<IProducer<string, JobEvent>>(), generator.TopicOrDefault,
                 services.GetRequiredService<PipelineStages>(), services.GetRequiredService<ILogger<KafkaJobEventPublisher>>())));

@@ -37,6 +37,7 @@ public static class KafkaHostingExtensions
             ClientId = $"{builder.Environment.ApplicationName}-{typeof(TValue).Name}-producer",
             StatisticsIntervalMs = settings.StatisticsIntervalMs,
         };
+        configure?.Invoke(config); // before the defaults below, which fill in only what neither configuration nor the caller set
         config.EnableIdempotence ??= true;
         config.Acks ??= Acks.All;
         config.LingerMs ??= 50;
@@ -45,7 +46,6 @@ public static class KafkaHostingExtensions
         // trace-context header, its key) cost allocations per message.
         config.DeliveryReportFields ??= "status";
         config.CompressionType ??= KafkaClientSettings.DefaultCompression;
-        configure?.Invoke(config);
 
         builder.Services.AddSingleton(services =>
         {

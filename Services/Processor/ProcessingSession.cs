@@ -332,10 +332,14 @@ internal sealed partial class ProcessingSession : IDisposable
         if (pause)
         {
             _group.Pause(readings);
+            _metrics.ReadingPauses.Add(1);
+            _logger.LogInformation("Paused {Partitions}: {Waiting} readings wait for the scheduler's clock (Processor:MaxWaitingReadings {Max})",
+                string.Join(", ", readings), _join.WaitingReadings, _options.MaxWaitingReadings);
         }
         else
         {
             _group.Resume(readings);
+            _logger.LogInformation("Resumed {Partitions}: {Waiting} readings wait", string.Join(", ", readings), _join.WaitingReadings);
         }
 
         _paused = pause;

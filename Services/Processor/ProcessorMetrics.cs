@@ -16,7 +16,11 @@ internal sealed class ProcessorMetrics
         JobEnergies = meter.CreateCounter<long>("hpcaspire.processor.job_energies", "{job}", "Job energies completed and written.");
         CopiesSkipped = meter.CreateCounter<long>("hpcaspire.processor.copies_skipped", "{message}",
             "Redelivered or republished messages the state already held (RabbitMQ), skipped rather than dead-lettered.");
+        ReadingPauses = meter.CreateCounter<long>("hpcaspire.processor.reading_pauses", "{pause}",
+            "Times the reading partitions were paused because Processor:MaxWaitingReadings readings waited for the scheduler's clock.");
     }
+
+    public Counter<long> ReadingPauses { get; }
 
     public Counter<long> CopiesSkipped { get; }
 

@@ -36,7 +36,7 @@ internal interface IResultTopic
 
 /// <summary>The only place where Kafka messages meet result records: decode, validate, format.</summary>
 internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header, AvroMessageDecoder<T> decoder,
-    Func<T, string?> problemOf, Func<T, ResultIdentity> identityOf, Func<T, string?[]> rowOf, KafkaTracing tracing) : IResultTopic
+    Func<T, string?> problemOf, Func<T, ResultIdentity> identityOf, Func<T, string> recordOf, KafkaTracing tracing) : IResultTopic
     where T : Avro.Specific.ISpecificRecord, new()
 {
     public string Topic => topic;
@@ -59,14 +59,14 @@ internal sealed class ResultTopic<T>(string topic, IReadOnlyList<string> header,
     private RowOutcome FromRecord(T record) =>
         problemOf(record) is { } problem
             ? RowOutcome.Rejected(RowOutcome.Invalid, problem)
-            : RowOutcome.Row(identityOf(record), CsvFormat.Record(rowOf(record)));
+            : RowOutcome.Row(identityOf(record), recordOf(record));
 }
 
 internal static class ResultTopics
 {
     public static IResultTopic EnrichedReadings(string topic, AvroMessageDecoder<EnrichedReading> decoder, KafkaTracing tracing) =>
-        new ResultTopic<EnrichedReading>(topic, ResultRows.EnrichedReadingHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Row, tracing);
+        new ResultTopic<EnrichedReading>(topic, ResultRows.EnrichedReadingHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Record, tracing);
 
     public static IResultTopic JobEnergy(string topic, AvroMessageDecoder<JobEnergy> decoder, KafkaTracing tracing) =>
-        new ResultTopic<JobEnergy>(topic, ResultRows.JobEnergyHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Row, tracing);
+        new ResultTopic<JobEnergy>(topic, ResultRows.JobEnergyHeader, decoder, ResultValidation.ProblemOf, ResultIdentity.Of, ResultRows.Record, tracing);
 }

@@ -41,24 +41,57 @@ public class CsvFormatTests
     }
 
     [Fact]
-    public void Each_result_row_has_one_field_per_header_column()
+    public void Each_result_record_has_one_field_per_header_column()
     {
         var enriched = new EnrichedReading
         {
             Reading = new NodeReading { NodeId = "node-001", Timestamp = DateTime.UnixEpoch, PowerWatts = 812.5 },
+            Statistics = new RollingStatistics { SampleCount = 30, MeanPowerWatts = 1.0 / 3 },
             JobId = "job-000001", User = "ada", Account = "climate-lab",
             Anomalies = [AnomalyKind.CpuOverheating, AnomalyKind.PowerSpike],
         };
         var energy = new JobEnergy { JobId = "job-000001", User = "ada", Account = "climate-lab", FinalState = JobState.Completed, EnergyKilowattHours = 1.25 };
 
-        var readingRow = ResultRows.Row(enriched);
-        var energyRow = ResultRows.Row(energy);
+        var readingRow = Fields(ResultRows.Record(enriched));
+        var energyRow = Fields(ResultRows.Record(energy));
 
         Assert.Equal(ResultRows.EnrichedReadingHeader.Length, readingRow.Length);
         Assert.Equal(ResultRows.JobEnergyHeader.Length, energyRow.Length);
+        Assert.Equal("1970-01-01T00:00:00.000Z", readingRow[0]);
         Assert.Equal("812.5", readingRow[Array.IndexOf(ResultRows.EnrichedReadingHeader, "power_w")]);
+        Assert.Equal("0.3333333333333333", readingRow[Array.IndexOf(ResultRows.EnrichedReadingHeader, "mean_power_w")]);
+        Assert.Equal("30", readingRow[Array.IndexOf(ResultRows.EnrichedReadingHeader, "window_samples")]);
         Assert.Equal("CpuOverheating;PowerSpike", readingRow[^1]);
         Assert.Equal("1.25", energyRow[Array.IndexOf(ResultRows.JobEnergyHeader, "energy_kwh")]);
         Assert.Equal("Completed", energyRow[Array.IndexOf(ResultRows.JobEnergyHeader, "final_state")]);
     }
+
+    [Fact]
+    public void A_line_built_in_place_equals_the_record_of_its_fields_as_text()
+    {
+        var random = new Random(11);
+        var line = new CsvLine();
+        string[] awkward = ["", "plain", "a,b", "say \"hi\"", "two\r\nlines", "ünïcode"];
+        for (var i = 0; i < 2_000; i++)
+        {
+            var text = awkward[random.Next(awkward.Length)];
+            var number = random.Next(4) switch
+            {
+                0 => random.NextDouble() * 1_000,
+                1 => BitConverter.Int64BitsToDouble(random.NextInt64()), // any double, NaN and infinities included
+                2 => Math.Round(random.NextDouble() * 100, 1),
+                _ => -random.NextDouble() * 1e-300,
+            };
+            var count = random.NextInt64(long.MinValue, long.MaxValue);
+            var time = DateTime.UnixEpoch.AddTicks((long)(random.NextDouble() * 100 * TimeSpan.TicksPerDay * 365));
+
+            var built = line.Field(text).Number(number).Number(count).Timestamp(time).Field(text).End();
+
+            Assert.Equal(CsvFormat.Record([text, CsvFormat.Number(number), CsvFormat.Number(count), CsvFormat.Timestamp(time), text]), built);
+        }
+
+        Assert.Equal(",a\r\n", CsvFormat.Record(["", "a"])); // an empty first field still has its separator
+    }
+
+    private static string[] Fields(string record) => record[..^CsvFormat.LineEnd.Length].Split(',');
 }

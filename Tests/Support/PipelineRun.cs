@@ -35,8 +35,8 @@ internal sealed class PipelineRun
         App = app;
         Expected = expected;
         _dataDirectory = dataDirectory;
-        ExpectedReadings = expected.Readings.Select(r => Row(ResultRows.Row(r))).ToList();
-        ExpectedEnergy = expected.Energies.Select(e => Row(ResultRows.Row(e))).ToList();
+        ExpectedReadings = expected.Readings.Select(r => Row(ResultRows.Record(r))).ToList();
+        ExpectedEnergy = expected.Energies.Select(e => Row(ResultRows.Record(e))).ToList();
     }
 
     public DistributedApplication App { get; }
@@ -114,5 +114,5 @@ internal sealed class PipelineRun
     public async Task<string> LogsAsync(PipelineApplication application) =>
         $"{await ResourceLogs.ReadAsync(App, application.Processor)}\n{await ResourceLogs.ReadAsync(App, application.Sink)}";
 
-    private static string Row(string?[] fields) => CsvFormat.Record(fields)[..^CsvFormat.LineEnd.Length];
+    private static string Row(string record) => record[..^CsvFormat.LineEnd.Length];
 }

@@ -2,7 +2,7 @@ using HpcAspire.Contracts;
 
 namespace HpcAspire.Domain.Storage;
 
-/// <summary>The sink's CSV columns for each result type: one header, one row per record.</summary>
+/// <summary>The sink's CSV columns for each result type: one header, one record per result.</summary>
 public static class ResultRows
 {
     public static readonly string[] EnrichedReadingHeader =
@@ -19,27 +19,33 @@ public static class ResultRows
         "energy_kwh", "peak_power_w", "mean_power_w",
     ];
 
-    public static string?[] Row(EnrichedReading enriched)
+    // One line per thread: the RabbitMQ sink may format on several.
+    [ThreadStatic]
+    private static CsvLine? t_line;
+
+    private static CsvLine Line => t_line ??= new CsvLine();
+
+    /// <summary>The record of an enriched reading, with its line end, in <see cref="EnrichedReadingHeader"/>'s columns.</summary>
+    public static string Record(EnrichedReading enriched)
     {
         var reading = enriched.Reading;
         var statistics = enriched.Statistics;
-        return
-        [
-            CsvFormat.Timestamp(reading.Timestamp), reading.NodeId, enriched.JobId, enriched.User, enriched.Account,
-            CsvFormat.Number(reading.PowerWatts), CsvFormat.Number(reading.CpuTemperatureCelsius), CsvFormat.Number(reading.GpuTemperatureCelsius),
-            CsvFormat.Number(reading.CpuUtilization), CsvFormat.Number(reading.GpuUtilization),
-            CsvFormat.Number(statistics.MeanPowerWatts), CsvFormat.Number(statistics.StdDevPowerWatts), CsvFormat.Number(statistics.MaxPowerWatts),
-            CsvFormat.Number(statistics.MeanCpuTemperatureCelsius), CsvFormat.Number(statistics.MaxCpuTemperatureCelsius),
-            CsvFormat.Number(statistics.MeanGpuTemperatureCelsius), CsvFormat.Number(statistics.SampleCount),
-            string.Join(";", enriched.Anomalies),
-        ];
+        return Line
+            .Timestamp(reading.Timestamp).Field(reading.NodeId).Field(enriched.JobId).Field(enriched.User).Field(enriched.Account)
+            .Number(reading.PowerWatts).Number(reading.CpuTemperatureCelsius).Number(reading.GpuTemperatureCelsius)
+            .Number(reading.CpuUtilization).Number(reading.GpuUtilization)
+            .Number(statistics.MeanPowerWatts).Number(statistics.StdDevPowerWatts).Number(statistics.MaxPowerWatts)
+            .Number(statistics.MeanCpuTemperatureCelsius).Number(statistics.MaxCpuTemperatureCelsius)
+            .Number(statistics.MeanGpuTemperatureCelsius).Number(statistics.SampleCount)
+            .Field(enriched.Anomalies.Count == 0 ? "" : string.Join(";", enriched.Anomalies))
+            .End();
     }
 
-    public static string?[] Row(JobEnergy energy) =>
-    [
-        energy.JobId, energy.User, energy.Account, energy.FinalState.ToString(),
-        CsvFormat.Timestamp(energy.StartTime), CsvFormat.Timestamp(energy.EndTime),
-        CsvFormat.Number(energy.NodeCount), CsvFormat.Number(energy.ReadingCount),
-        CsvFormat.Number(energy.EnergyKilowattHours), CsvFormat.Number(energy.PeakPowerWatts), CsvFormat.Number(energy.MeanPowerWatts),
-    ];
+    /// <summary>The record of a job's energy, with its line end, in <see cref="JobEnergyHeader"/>'s columns.</summary>
+    public static string Record(JobEnergy energy) => Line
+        .Field(energy.JobId).Field(energy.User).Field(energy.Account).Field(energy.FinalState.ToString())
+        .Timestamp(energy.StartTime).Timestamp(energy.EndTime)
+        .Number(energy.NodeCount).Number(energy.ReadingCount)
+        .Number(energy.EnergyKilowattHours).Number(energy.PeakPowerWatts).Number(energy.MeanPowerWatts)
+        .End();
 }
