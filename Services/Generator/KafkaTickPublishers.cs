@@ -16,6 +16,9 @@ internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer,
 {
     private long _failed;
     private int? _partitions;
+    private Action<DeliveryReport<string, TValue>>? _onDelivered;
+
+    private Action<DeliveryReport<string, TValue>> OnDeliveredHandler => _onDelivered ??= OnDelivered;
 
     public long Failed => Interlocked.Read(ref _failed);
 
@@ -24,9 +27,12 @@ internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer,
     public void Send(string key, TValue value)
     {
         var message = new Message<string, TValue> { Key = key, Value = value };
-        var startedAt = PipelineStages.Now();
+        var startedAt = stages.Start();
         var activity = KafkaTracing.StartSend(topic, message);
-        Send(new TopicPartition(topic, Partition.Any), message, report =>
+        // Messages neither recorded in a trace nor timed (most of them) share one handler instead of a closure each; an
+        // activity made only to carry an unsampled trace's context on has nothing to record and is left to the GC.
+        var recorded = activity is { IsAllDataRequested: true };
+        Send(new TopicPartition(topic, Partition.Any), message, !recorded && startedAt == PipelineStages.NotTimed ? OnDeliveredHandler : report =>
         {
             KafkaTracing.Delivered(activity, report.TopicPartitionOffset, report.Error);
             stages.Record(PipelineStages.Send, topic, startedAt);
@@ -43,7 +49,7 @@ internal sealed class KafkaPublisher<TValue>(IProducer<string, TValue> producer,
         _partitions ??= PartitionCount();
         for (var partition = 0; partition < _partitions; partition++)
         {
-            Send(new TopicPartition(topic, partition), new Message<string, TValue> { Key = null!, Value = default!, Headers = SchedulerClock.Stamp(time) }, OnDelivered);
+            Send(new TopicPartition(topic, partition), new Message<string, TValue> { Key = null!, Value = default!, Headers = SchedulerClock.Stamp(time) }, OnDeliveredHandler);
         }
     }
 

@@ -140,7 +140,7 @@ public sealed class KafkaTracing(PipelineStages stages, bool parentDecides = tru
     public DecodedMessage<T> Decode<T>(AvroMessageDecoder<T> decoder, ConsumeResult<string?, byte[]> result)
         where T : Avro.Specific.ISpecificRecord, new()
     {
-        var startedAt = PipelineStages.Now();
+        var startedAt = stages.Start();
         using (Activities.StartStage(PipelineStages.Deserialize))
         {
             var decoded = decoder.DecodeAsync(result.Topic, result.Message.Value, result.Message.Headers).GetAwaiter().GetResult();

@@ -12,7 +12,7 @@ internal sealed class TracedSerializer<T>(ISerializer<T> inner, PipelineStages s
             return inner.Serialize(data, context); // a control record (e.g. a scheduler clock) has no body to time
         }
 
-        var startedAt = PipelineStages.Now();
+        var startedAt = stages.Start();
         using var activity = KafkaTracing.Activities.StartStage(PipelineStages.Serialize);
         var bytes = inner.Serialize(data, context);
         activity?.SetTag(MessagingAttributes.BodySize, bytes.Length);

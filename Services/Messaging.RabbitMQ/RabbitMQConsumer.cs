@@ -332,7 +332,7 @@ public abstract class RabbitMQConsumer : BackgroundService
             activity.SetTag(MessagingAttributes.BodySize, body.Length);
         }
 
-        var startedAt = PipelineStages.Now();
+        var startedAt = stages.Start();
         await _turn.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {

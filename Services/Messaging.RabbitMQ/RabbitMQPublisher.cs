@@ -59,7 +59,7 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
         {
             var channel = _channel is { IsOpen: true } open ? open : await OpenChannelAsync(cancellationToken).ConfigureAwait(false);
             await _window.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var startedAt = PipelineStages.Now();
+            var startedAt = _telemetry.Stages.Start();
             var properties = new BasicProperties { Persistent = true, Headers = new Dictionary<string, object?>() };
             foreach (var (name, value) in headers ?? [])
             {
@@ -71,7 +71,7 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
             ReadOnlyMemory<byte> body;
             try
             {
-                var serializeStartedAt = PipelineStages.Now();
+                var serializeStartedAt = _telemetry.Stages.Start();
                 using (RabbitMQTelemetry.Activities.StartStage(PipelineStages.Serialize))
                 {
                     body = await serialize().ConfigureAwait(false);

@@ -195,7 +195,7 @@ internal sealed partial class ProcessingSession : IDisposable
         _transaction.EnsureOpen();
         _nextOffset[result.TopicPartition] = result.Offset.Value + 1;
         var partition = result.Partition.Value;
-        var startedAt = PipelineStages.Now();
+        var startedAt = _tracing.Stages.Start();
         using var activity = _tracing.StartProcess(result, ProcessorOptions.GroupId, out var unsampled);
         if (result.Topic == _options.ReadingsTopic)
         {
@@ -254,7 +254,7 @@ internal sealed partial class ProcessingSession : IDisposable
 
     private string? Join(NodeReading reading, string topic)
     {
-        var startedAt = PipelineStages.Now();
+        var startedAt = _tracing.Stages.Start();
         using var activity = MessagingActivities.StartStage(Activities, PipelineStages.Join);
         var problem = _join.AddReading(reading);
         _tracing.Stages.Record(PipelineStages.Join, topic, startedAt);
@@ -268,7 +268,7 @@ internal sealed partial class ProcessingSession : IDisposable
     private void Send<T>(string topic, string key, T value, ISerializer<T> serializer, ActivityContext parent, IEnumerable<ActivityLink>? links = null,
         byte[]? unsampled = null)
     {
-        var startedAt = PipelineStages.Now();
+        var startedAt = _tracing.Stages.Start();
         var previous = Activity.Current;
         var message = new Message<string?, byte[]> { Key = key };
         Activity? send = null;

@@ -13,6 +13,9 @@ internal sealed class ProcessorTransaction(
     IProducer<string?, byte[]> producer, IConsumer<string?, byte[]> group, DeadLetterPublisher deadLetters, PipelineStages stages, ILogger logger)
 {
     private Error? _deliveryError;
+    private Action<DeliveryReport<string?, byte[]>>? _onDelivered;
+
+    private Action<DeliveryReport<string?, byte[]>> OnDeliveredHandler => _onDelivered ??= OnDelivered;
 
     public bool IsOpen { get; private set; }
 
@@ -27,11 +30,15 @@ internal sealed class ProcessorTransaction(
     }
 
     public void Produce(string topic, int? partition, string key, byte[] value) =>
-        Produce(topic, partition, new Message<string?, byte[]> { Key = key, Value = value }, OnDelivered);
+        Produce(topic, partition, new Message<string?, byte[]> { Key = key, Value = value }, OnDeliveredHandler);
 
-    /// <summary>Produces a message whose send span (started by the caller, its context in the headers) ends at delivery.</summary>
+    /// <summary>
+    /// Produces a message whose send span (started by the caller, its context in the headers) ends at delivery, and whose
+    /// send stage is timed when <paramref name="startedAt"/> is not <see cref="PipelineStages.NotTimed"/>. The rest, most
+    /// of them, share one handler instead of a closure each.
+    /// </summary>
     public void Produce(string topic, Message<string?, byte[]> message, Activity? send, long startedAt) =>
-        Produce(topic, null, message, report =>
+        Produce(topic, null, message, send is null && startedAt == PipelineStages.NotTimed ? OnDeliveredHandler : report =>
         {
             KafkaTracing.Delivered(send, report.TopicPartitionOffset, report.Error);
             stages.Record(PipelineStages.Send, topic, startedAt);

@@ -89,7 +89,7 @@ internal sealed class RabbitMQSinkConsumer(
     private void Write(string topic, RowOutcome outcome, string record)
     {
         var files = _files[topic];
-        var startedAt = PipelineStages.Now();
+        var startedAt = Telemetry.Stages.Start();
         using (var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Write))
         {
             // Positions here are the files' own sequence: RabbitMQ has no offsets, and copies are caught by identity.
@@ -120,7 +120,7 @@ internal sealed class RabbitMQSinkConsumer(
 
     private async Task<RowOutcomes> DecodeAsync(IResultTopic topic, ReceivedMessage message)
     {
-        var startedAt = PipelineStages.Now();
+        var startedAt = Telemetry.Stages.Start();
         using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Deserialize);
         var outcome = await topic.ToRowsAsync(message.Body.ToArray());
         Telemetry.Stages.Record(PipelineStages.Deserialize, topic.Topic, startedAt);

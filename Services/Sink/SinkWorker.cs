@@ -112,7 +112,7 @@ internal sealed class SinkWorker(
             return false;
         }
 
-        var startedAt = PipelineStages.Now();
+        var startedAt = tracing.Stages.Start();
         using var activity = tracing.StartProcess(message, options.Value.ConsumerGroup);
         try
         {
@@ -156,7 +156,7 @@ internal sealed class SinkWorker(
 
     private bool Write(PartitionCsvFiles files, ConsumeResult<string?, byte[]> message, RowOutcome outcome, string record)
     {
-        var startedAt = PipelineStages.Now();
+        var startedAt = tracing.Stages.Start();
         using var activity = MessagingActivities.StartStage(Activities, PipelineStages.Write);
         var written = files.Append(message.Offset.Value, outcome.Result, record);
         activity?.SetTag("hpcaspire.sink.duplicate", !written);

@@ -92,6 +92,7 @@ internal static class PipelineBenchmark
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         await using var app = await builder.BuildAsync();
         await app.StartAsync();
+        await using var events = new ServiceLogEvents(app, target.Services);
         await ReportReadinessAsync(app, target, start);
 
         var sink = new CsvTail(Path.Combine(dataDirectory, target.SinkFolder, "enriched-readings"));
@@ -138,6 +139,7 @@ internal static class PipelineBenchmark
         var cpu = CpuSeconds();
         Console.Error.WriteLine($"CPU cores used over the measured window at {rate:N0}/s: " + string.Join(", ",
             cpu.Select(c => $"{c.Key} {(c.Value - cpuAtStart.GetValueOrDefault(c.Key)) / Measured.TotalSeconds:F2}")));
+        Console.Error.WriteLine($"  from the start: {events.Summary()}");
         latencies.Sort();
         return $"| {rate:N0} | {nodes} × {ticksPerSecond:0.##} | {written / Measured.TotalSeconds:N0} | {backlogAtStart:N0} → {backlogAtEnd:N0} | " +
                $"{Percentile(latencies, 0.50):N0} ms | {Percentile(latencies, 0.99):N0} ms | {memory} |";

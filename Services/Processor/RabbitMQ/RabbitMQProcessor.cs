@@ -249,7 +249,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     /// <summary>Every waiting reading the watermark has reached: enriched records to the sink, finished jobs' shares to their owners.</summary>
     private async Task DrainAsync(CancellationToken cancellationToken)
     {
-        var startedAt = PipelineStages.Now();
+        var startedAt = _stages.Start();
         _readyReadings = 0;
         JoinOutput output;
         using (RabbitMQTelemetry.Activities.StartStage(PipelineStages.Join))
@@ -321,7 +321,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     private async Task<IReadOnlyList<T>?> DecodeAsync<T>(AvroMessageDecoder<T> decoder, ReceivedMessage message, CancellationToken cancellationToken)
         where T : class, Avro.Specific.ISpecificRecord, new()
     {
-        var startedAt = PipelineStages.Now();
+        var startedAt = _stages.Start();
         using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Deserialize);
         var decoded = await decoder.DecodeAllAsync(message.Body.ToArray());
         _stages.Record(PipelineStages.Deserialize, message.Queue, startedAt);
