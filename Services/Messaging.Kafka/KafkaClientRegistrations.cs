@@ -48,6 +48,7 @@ internal static class KafkaClientRegistrations
         config.EnableAutoCommit ??= false;
         config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
         config.IsolationLevel ??= IsolationLevel.ReadCommitted;
+        config.QueuedMaxMessagesKbytes ??= KafkaClientSettings.DefaultQueuedMaxMessagesKbytes;
         configure?.Invoke(config);
 
         builder.Services.AddSingleton(services =>

@@ -100,6 +100,7 @@ internal sealed partial class ProcessingSession : IDisposable
             IsolationLevel = IsolationLevel.ReadCommitted,
             StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
         };
+        _consumerConfig.QueuedMaxMessagesKbytes ??= KafkaClientSettings.DefaultQueuedMaxMessagesKbytes;
         var jobs = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig(_consumerConfig)
         {
             GroupId = $"processor-{_options.InstanceId}-job-events", // never joined nor committed: the job events are assigned, all of them
