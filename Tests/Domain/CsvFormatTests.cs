@@ -93,5 +93,15 @@ public class CsvFormatTests
         Assert.Equal(",a\r\n", CsvFormat.Record(["", "a"])); // an empty first field still has its separator
     }
 
+    [Fact]
+    public void A_record_abandoned_half_way_does_not_start_the_next_one()
+    {
+        var broken = new EnrichedReading { Reading = new NodeReading { NodeId = "node-001", Timestamp = DateTime.UnixEpoch }, Statistics = null! };
+        Assert.Throws<NullReferenceException>(() => ResultRows.Record(broken));
+
+        var energy = new JobEnergy { JobId = "job-000002", User = "ada", Account = "climate-lab", FinalState = JobState.Failed };
+        Assert.StartsWith("job-000002,ada,climate-lab,Failed,", ResultRows.Record(energy));
+    }
+
     private static string[] Fields(string record) => record[..^CsvFormat.LineEnd.Length].Split(',');
 }

@@ -128,9 +128,16 @@ public sealed class CsvLine
     {
         Append(CsvFormat.LineEnd);
         var record = new string(_chars, 0, _length);
+        Clear();
+        return record;
+    }
+
+    /// <summary>Drops what was written since the last <see cref="End"/> (a record abandoned half-way by an exception).</summary>
+    public CsvLine Clear()
+    {
         _length = 0;
         _empty = true;
-        return record;
+        return this;
     }
 
     private void Separator()
