@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace HpcAspire.Messaging;
 
 /// <summary>
-/// The same timings as the spans, in aggregate and whatever the sampling: how long each stage of a
+/// The same timings as the spans, in aggregate and whatever the traces' sampling: how long each stage of a
 /// message's way takes (<c>hpcaspire.stage.duration</c>, by stage and destination), how long
 /// messages waited in the broker, and how old a reading is when its row is durable.
 /// </summary>
