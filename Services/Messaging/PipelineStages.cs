@@ -13,8 +13,8 @@ namespace HpcAspire.Messaging;
 /// Stage durations and broker waits are measured on one message in <c>Messaging:StageTimingEvery</c> (8 by
 /// default; 1 times every message), like traces are sampled: a histogram's shape needs no more, and timing
 /// every stage of every message (two clock reads and a tagged histogram update each, thirteen a reading across
-/// the services) was about a tenth of the pipeline's CPU at 40,000 readings/s. End-to-end latencies, one per
-/// row when it is durable, are all recorded.
+/// the services) showed in profiles at 40,000 readings/s as 3–8 % of each service, and its clock reads 3–5 %
+/// more. End-to-end latencies, one per row when it is durable, are all recorded.
 /// </remarks>
 public sealed class PipelineStages
 {
