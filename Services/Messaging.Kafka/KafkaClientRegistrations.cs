@@ -45,11 +45,8 @@ internal static class KafkaClientRegistrations
             ClientId = $"{builder.Environment.ApplicationName}-{groupId}-consumer",
             StatisticsIntervalMs = settings.StatisticsIntervalMs,
         };
-        config.EnableAutoCommit ??= false;
-        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
-        config.IsolationLevel ??= IsolationLevel.ReadCommitted;
-        config.QueuedMaxMessagesKbytes ??= KafkaClientSettings.DefaultQueuedMaxMessagesKbytes;
-        configure?.Invoke(config);
+        configure?.Invoke(config); // before the defaults, as for producers
+        KafkaClientSettings.ApplyConsumerDefaults(config);
 
         builder.Services.AddSingleton(services =>
         {

@@ -1,3 +1,5 @@
+using Confluent.Kafka;
+
 namespace HpcAspire.Messaging.Kafka;
 
 /// <summary>
@@ -22,6 +24,33 @@ public sealed class KafkaClientSettings
     /// queue to the limit, in native memory outside the GC's view, and the services have 300 MB each.
     /// </summary>
     public const int DefaultQueuedMaxMessagesKbytes = 16 * 1024;
+
+    /// <summary>
+    /// What every producer of the application gets where neither configuration nor its caller said otherwise:
+    /// idempotent, <c>acks=all</c>, 50 ms to fill a batch, LZ4, and delivery reports with only their status (the typed
+    /// producer hands back the key and value it was given; marshalling fields back from librdkafka, each message's
+    /// trace-context header and key, cost allocations per message).
+    /// </summary>
+    public static void ApplyProducerDefaults(ProducerConfig config)
+    {
+        config.EnableIdempotence ??= true;
+        config.Acks ??= Confluent.Kafka.Acks.All;
+        config.LingerMs ??= 50;
+        config.DeliveryReportFields ??= "status";
+        config.CompressionType ??= DefaultCompression;
+    }
+
+    /// <summary>
+    /// What every consumer of the application gets where neither configuration nor its caller said otherwise: offsets
+    /// committed only by the service, from the earliest, <c>read_committed</c>, and at most 16 MiB fetched ahead.
+    /// </summary>
+    public static void ApplyConsumerDefaults(ConsumerConfig config)
+    {
+        config.EnableAutoCommit ??= false;
+        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
+        config.IsolationLevel ??= IsolationLevel.ReadCommitted;
+        config.QueuedMaxMessagesKbytes ??= DefaultQueuedMaxMessagesKbytes;
+    }
 
     public string? BootstrapServers { get; set; }
 

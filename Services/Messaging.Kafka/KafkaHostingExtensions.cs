@@ -37,15 +37,8 @@ public static class KafkaHostingExtensions
             ClientId = $"{builder.Environment.ApplicationName}-{typeof(TValue).Name}-producer",
             StatisticsIntervalMs = settings.StatisticsIntervalMs,
         };
-        configure?.Invoke(config); // before the defaults below, which fill in only what neither configuration nor the caller set
-        config.EnableIdempotence ??= true;
-        config.Acks ??= Acks.All;
-        config.LingerMs ??= 50;
-        // A delivery report needs only its status: the typed producer hands back the key and value it was given
-        // (the failure's log line names the key), and marshalling fields back from librdkafka (each message's
-        // trace-context header, its key) cost allocations per message.
-        config.DeliveryReportFields ??= "status";
-        config.CompressionType ??= KafkaClientSettings.DefaultCompression;
+        configure?.Invoke(config); // before the defaults, which fill in only what neither configuration nor the caller set
+        KafkaClientSettings.ApplyProducerDefaults(config);
 
         builder.Services.AddSingleton(services =>
         {

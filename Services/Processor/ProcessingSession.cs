@@ -81,13 +81,11 @@ internal sealed partial class ProcessingSession : IDisposable
             BootstrapServers = brokers,
             ClientId = $"processor-{_options.InstanceId}-producer",
             TransactionalId = _options.TransactionalId,
-            EnableIdempotence = true,
+            EnableIdempotence = true, // a transactional producer is idempotent and acks=all, whatever configuration says
             Acks = Acks.All,
-            LingerMs = 50,
-            DeliveryReportFields = "status", // a report is only looked at for its error: no key, value or headers copied back
             StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
         };
-        producerConfig.CompressionType ??= KafkaClientSettings.DefaultCompression;
+        KafkaClientSettings.ApplyProducerDefaults(producerConfig);
         _producer = new ProducerBuilder<string?, byte[]>(producerConfig)
             .SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
         _producer.InitTransactions(BrokerTimeout); // fences an earlier life of this instance and aborts its open transaction
@@ -95,12 +93,12 @@ internal sealed partial class ProcessingSession : IDisposable
         _consumerConfig = new ConsumerConfig(settings.Kafka.Consumer)
         {
             BootstrapServers = brokers,
-            EnableAutoCommit = false,
+            EnableAutoCommit = false, // offsets go into the transactions, nowhere else, whatever configuration says
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = IsolationLevel.ReadCommitted,
             StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
         };
-        _consumerConfig.QueuedMaxMessagesKbytes ??= KafkaClientSettings.DefaultQueuedMaxMessagesKbytes;
+        KafkaClientSettings.ApplyConsumerDefaults(_consumerConfig);
         var jobs = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig(_consumerConfig)
         {
             GroupId = $"processor-{_options.InstanceId}-job-events", // never joined nor committed: the job events are assigned, all of them

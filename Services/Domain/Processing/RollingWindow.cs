@@ -42,7 +42,7 @@ public sealed class RollingWindow
     }
 
     /// <summary>The newest reading, or null when the window is empty.</summary>
-    public NodeReading? Latest { get; private set; }
+    public NodeReading? Latest => Count == 0 ? null : _readings[(_oldest + Count - 1) % Capacity];
 
     /// <summary>Mean and population standard deviation of power over the readings before the next one is added.</summary>
     public (double Mean, double StdDev) PowerBaseline()
@@ -73,7 +73,6 @@ public sealed class RollingWindow
         _power[slot] = reading.PowerWatts;
         _cpuTemperature[slot] = reading.CpuTemperatureCelsius;
         _gpuTemperature[slot] = reading.GpuTemperatureCelsius;
-        Latest = reading;
 
         var (meanPower, stdDevPower) = PowerBaseline();
         InOrder(_cpuTemperature, out var cpuFirst, out var cpuSecond);
