@@ -261,22 +261,19 @@ internal sealed class EnrichedReadingCodec : IAvroBinaryCodec<EnrichedReading>
 
     public EnrichedReading Read(ref AvroBinaryReader reader)
     {
-        var enriched = new EnrichedReading
+        var reading = NodeReadingCodec.Instance.Read(ref reader);
+        var jobId = reader.ReadNullableString();
+        var user = reader.ReadNullableString();
+        var account = reader.ReadNullableString();
+        var statistics = new RollingStatistics
         {
-            Reading = NodeReadingCodec.Instance.Read(ref reader),
-            JobId = reader.ReadNullableString(),
-            User = reader.ReadNullableString(),
-            Account = reader.ReadNullableString(),
-            Statistics = new RollingStatistics
-            {
-                SampleCount = reader.ReadInt(),
-                MeanPowerWatts = reader.ReadDouble(),
-                StdDevPowerWatts = reader.ReadDouble(),
-                MaxPowerWatts = reader.ReadDouble(),
-                MeanCpuTemperatureCelsius = reader.ReadDouble(),
-                MaxCpuTemperatureCelsius = reader.ReadDouble(),
-                MeanGpuTemperatureCelsius = reader.ReadDouble(),
-            },
+            SampleCount = reader.ReadInt(),
+            MeanPowerWatts = reader.ReadDouble(),
+            StdDevPowerWatts = reader.ReadDouble(),
+            MaxPowerWatts = reader.ReadDouble(),
+            MeanCpuTemperatureCelsius = reader.ReadDouble(),
+            MaxCpuTemperatureCelsius = reader.ReadDouble(),
+            MeanGpuTemperatureCelsius = reader.ReadDouble(),
         };
         var anomalies = new List<AnomalyKind>();
         for (var block = reader.ReadBlockCount(); block != 0; block = reader.ReadBlockCount())
@@ -287,7 +284,6 @@ internal sealed class EnrichedReadingCodec : IAvroBinaryCodec<EnrichedReading>
             }
         }
 
-        enriched.Anomalies = anomalies;
-        return enriched;
+        return new EnrichedReading(reading, statistics, anomalies) { JobId = jobId, User = user, Account = account };
     }
 }

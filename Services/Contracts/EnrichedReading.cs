@@ -59,12 +59,26 @@ public sealed class EnrichedReading : ISpecificRecord
 {
     public static readonly Schema _SCHEMA = AvroSchemas.Load(nameof(EnrichedReading));
 
-    public NodeReading Reading { get; set; } = new();
+    /// <summary>An empty record, its parts empty too, as Avro's readers make it before they fill it in.</summary>
+    public EnrichedReading()
+        : this(new NodeReading(), new RollingStatistics(), [])
+    {
+    }
+
+    /// <summary>A record of these parts, without the empty ones the parameterless constructor makes and drops (the processor makes one per reading).</summary>
+    public EnrichedReading(NodeReading reading, RollingStatistics statistics, IList<AnomalyKind> anomalies)
+    {
+        Reading = reading;
+        Statistics = statistics;
+        Anomalies = anomalies;
+    }
+
+    public NodeReading Reading { get; set; }
     public string? JobId { get; set; }
     public string? User { get; set; }
     public string? Account { get; set; }
-    public RollingStatistics Statistics { get; set; } = new();
-    public IList<AnomalyKind> Anomalies { get; set; } = [];
+    public RollingStatistics Statistics { get; set; }
+    public IList<AnomalyKind> Anomalies { get; set; }
 
     public Schema Schema => _SCHEMA;
 

@@ -30,7 +30,12 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     private readonly ConcurrentDictionary<int, WriterOf> readers = new();
 
     /// <summary>Reads one record; a batch (<see cref="AvroFramedBatchSerializer{T}"/>) is undecodable here.</summary>
-    public Task<DecodedMessage<T>> DecodeAsync(string topic, byte[]? value, Headers? headers = null) =>
+    /// <remarks>
+    /// A <see cref="ValueTask{TResult}"/>: once the writer's schema is known, which is every message but the first of
+    /// each schema id, the read completes at once and allocates no task (a task a message was 3 % of the processor's
+    /// allocations).
+    /// </remarks>
+    public ValueTask<DecodedMessage<T>> DecodeAsync(string topic, byte[]? value, Headers? headers = null) =>
         ReadAsync(value, static (writer, value, id) => writer.IsBatch
                 ? DecodedMessage<T>.Undecodable(UndecodableReason.UndecodableBody, $"Schema id {id} is a batch of records where one {typeof(T).Name} was expected.")
                 : DecodedMessage<T>.Decoded(writer.ReadOne(value)),
@@ -41,7 +46,7 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     /// <see cref="AvroFramedBatchSerializer{T}"/> writes): the records in order, each resolved against
     /// <typeparamref name="T"/>'s schema as a single one is. A broken record fails the whole message.
     /// </summary>
-    public Task<DecodedBatch<T>> DecodeAllAsync(byte[]? value) =>
+    public ValueTask<DecodedBatch<T>> DecodeAllAsync(byte[]? value) =>
         ReadAsync(value, static (writer, value, _) => writer.IsBatch
                 ? DecodedBatch<T>.Decoded(writer.ReadMany(value), isBatch: true)
                 : DecodedBatch<T>.Decoded([writer.ReadOne(value)], isBatch: false),
@@ -50,7 +55,7 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     // The frame, the writer's schema and the failures a message can be to blame for, shared by both readings: read
     // gets how to read the writer's records and the framed value; anything the message is at fault for comes back
     // through undecodable.
-    private async Task<TResult> ReadAsync<TResult>(byte[]? value, Func<WriterOf, byte[], int, TResult> read,
+    private async ValueTask<TResult> ReadAsync<TResult>(byte[]? value, Func<WriterOf, byte[], int, TResult> read,
         Func<UndecodableReason, string, TResult> undecodable)
     {
         if (value is null || value.Length < AvroFrame.Length)

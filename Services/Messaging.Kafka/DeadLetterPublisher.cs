@@ -31,7 +31,11 @@ public sealed class DeadLetterPublisher
 
     public string Topic => topic;
 
-    /// <summary>Blocks until the dead letter is durable; throws <see cref="ProduceException{TKey,TValue}"/> if it is not.</summary>
+    /// <summary>
+    /// Blocks until the dead letter is durable, and throws <see cref="ProduceException{TKey,TValue}"/> if it is not; on
+    /// a transactional producer without delivery reports (the processor's) it is durable when the transaction commits,
+    /// with the offsets past its source.
+    /// </summary>
     public void Publish(ConsumeResult<string?, byte[]> source, string reason, string error)
     {
         var headers = new Headers

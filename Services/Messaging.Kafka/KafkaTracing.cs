@@ -70,7 +70,11 @@ public sealed class KafkaTracing(PipelineStages stages, bool parentDecides = tru
 
     private static void SetTraceParent(Headers headers, byte[] traceparent)
     {
-        headers.Remove(TraceParentHeader);
+        if (headers.Count > 0) // a new message's headers are empty, and Remove makes a predicate and its closure even then
+        {
+            headers.Remove(TraceParentHeader);
+        }
+
         headers.Add(TraceParentHeader, traceparent);
     }
 
@@ -91,6 +95,26 @@ public sealed class KafkaTracing(PipelineStages stages, bool parentDecides = tru
         {
             activity.SetTag(MessagingAttributes.PartitionId, position.Partition.Value.ToString(CultureInfo.InvariantCulture));
             activity.SetTag(MessagingAttributes.KafkaOffset, position.Offset.Value);
+        }
+
+        activity.Stop();
+    }
+
+    /// <summary>
+    /// Ends a send span of a transactional producer without delivery reports when its transaction ends: committed
+    /// (<paramref name="error"/> null), the message then visible to <c>read_committed</c> readers, or not.
+    /// </summary>
+    public static void Committed(Activity? activity, string? error)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        if (error is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, error);
+            activity.SetTag("error.type", "transaction_not_committed");
         }
 
         activity.Stop();

@@ -76,15 +76,13 @@ internal sealed partial class ProcessingSession : IDisposable
         _logger = logger;
         var brokers = settings.Kafka.BootstrapServers!;
 
-        var producerConfig = new ProducerConfig(settings.Kafka.Producer)
+        var producerConfig = ProcessorTransaction.Configure(new ProducerConfig(settings.Kafka.Producer)
         {
             BootstrapServers = brokers,
             ClientId = $"processor-{_options.InstanceId}-producer",
             TransactionalId = _options.TransactionalId,
-            EnableIdempotence = true, // a transactional producer is idempotent and acks=all, whatever configuration says
-            Acks = Acks.All,
             StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
-        };
+        });
         KafkaClientSettings.ApplyProducerDefaults(producerConfig);
         _producer = new ProducerBuilder<string?, byte[]>(producerConfig)
             .SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
@@ -282,7 +280,7 @@ internal sealed partial class ProcessingSession : IDisposable
 
         message.Value = serializer.Serialize(value, Context(topic));
         _transaction.Produce(topic, message, send, startedAt);
-        Activity.Current = previous; // the send span ends at delivery, not here
+        Activity.Current = previous; // the send span ends with the transaction, not here
     }
 
     private void DrainJoin()

@@ -72,7 +72,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
             Url = "http://127.0.0.1:9", RequestTimeoutMs = 2000, MaxRetries = 0,
         });
 
-        await Assert.ThrowsAnyAsync<Exception>(() => new AvroMessageDecoder<EnrichedReading>(unreachable).DecodeAsync(topic, bytes));
+        await Assert.ThrowsAnyAsync<Exception>(() => new AvroMessageDecoder<EnrichedReading>(unreachable).DecodeAsync(topic, bytes).AsTask());
     }
 
     [Fact]

@@ -21,26 +21,27 @@ public sealed record AnomalyRules
     public double LoadRiseExplainingPower { get; init; } = 0.2;
 
     /// <summary>The anomalies of <paramref name="reading"/>, given the node's window before it.</summary>
-    public List<AnomalyKind> Evaluate(NodeReading reading, RollingWindow before)
+    /// <remarks>Most readings have none: a list is made only for one that has (this runs for every reading).</remarks>
+    public IList<AnomalyKind> Evaluate(NodeReading reading, RollingWindow before)
     {
-        var anomalies = new List<AnomalyKind>();
+        List<AnomalyKind>? anomalies = null;
         if (reading.CpuTemperatureCelsius > CpuOverheatingCelsius)
         {
-            anomalies.Add(AnomalyKind.CpuOverheating);
+            (anomalies ??= []).Add(AnomalyKind.CpuOverheating);
         }
 
         if (reading.GpuTemperatureCelsius > GpuOverheatingCelsius)
         {
-            anomalies.Add(AnomalyKind.GpuOverheating);
+            (anomalies ??= []).Add(AnomalyKind.GpuOverheating);
         }
 
         if (before.Latest is { } previous
             && reading.PowerWatts >= PowerSpikeFactor * previous.PowerWatts
             && reading.CpuUtilization + reading.GpuUtilization - previous.CpuUtilization - previous.GpuUtilization < LoadRiseExplainingPower)
         {
-            anomalies.Add(AnomalyKind.PowerSpike);
+            (anomalies ??= []).Add(AnomalyKind.PowerSpike);
         }
 
-        return anomalies;
+        return anomalies ?? (IList<AnomalyKind>)Array.Empty<AnomalyKind>(); // one shared, read-only
     }
 }

@@ -68,8 +68,26 @@ public sealed class NodeAllocations
     public IReadOnlyList<JobRun> RunsOn(string node) =>
         _runsByNode.TryGetValue(node, out var runs) ? [.. runs] : [];
 
-    public JobRun? JobOn(string node, DateTime time) =>
-        _runsByNode.TryGetValue(node, out var runs) ? runs.LastOrDefault(run => run.RunsAt(time)) : null;
+    /// <summary>The node's runs as they stand, for a reading's pass over them: <see cref="Release"/> changes it.</summary>
+    internal IReadOnlyList<JobRun> CurrentRunsOn(string node) =>
+        _runsByNode.TryGetValue(node, out var runs) ? runs : [];
+
+    /// <summary>The latest-started job running on the node at <paramref name="time"/>, if any. (A loop: it runs for every reading.)</summary>
+    public JobRun? JobOn(string node, DateTime time)
+    {
+        if (_runsByNode.TryGetValue(node, out var runs))
+        {
+            for (var i = runs.Count - 1; i >= 0; i--)
+            {
+                if (runs[i].RunsAt(time))
+                {
+                    return runs[i];
+                }
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Forgets the run on <paramref name="node"/>, and the run itself once no node holds it.</summary>
     public void Release(string jobId, string node)

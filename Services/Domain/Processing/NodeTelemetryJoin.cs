@@ -170,16 +170,25 @@ public sealed class NodeTelemetryJoin
 
     private EnrichedReading Process(string node, NodeReading reading, List<JobEnergyPart> parts)
     {
-        // Jobs that ran on the node: this reading closes the interval up to it.
+        // Jobs that ran on the node: this reading closes the interval up to it. The runs it ends or finds
+        // ended before it are released after the pass, which reads the node's list as it stands.
         var integrals = EnergyOn(node);
-        foreach (var run in _allocations.RunsOn(node).Where(run => run.Start <= reading.Timestamp))
+        var runs = _allocations.CurrentRunsOn(node);
+        List<string>? released = null;
+        for (var i = 0; i < runs.Count; i++)
         {
+            var run = runs[i];
+            if (run.Start > reading.Timestamp)
+            {
+                continue;
+            }
+
             if (!integrals.TryGetValue(run.JobId, out var integral))
             {
                 if (!run.RunsAt(reading.Timestamp))
                 {
                     // Ended before the node's first reading in it: nothing of it was measured here.
-                    _allocations.Release(run.JobId, node);
+                    (released ??= []).Add(run.JobId);
                     continue;
                 }
 
@@ -191,7 +200,15 @@ public sealed class NodeTelemetryJoin
             {
                 parts.Add(Part(run, node, integral));
                 integrals.Remove(run.JobId);
-                _allocations.Release(run.JobId, node);
+                (released ??= []).Add(run.JobId);
+            }
+        }
+
+        if (released is not null)
+        {
+            foreach (var jobId in released)
+            {
+                _allocations.Release(jobId, node);
             }
         }
 
@@ -199,14 +216,11 @@ public sealed class NodeTelemetryJoin
         var anomalies = _rules.Evaluate(reading, window);
         var statistics = window.Add(reading);
         var job = _allocations.JobOn(node, reading.Timestamp);
-        return new EnrichedReading
+        return new EnrichedReading(reading, statistics, anomalies)
         {
-            Reading = reading,
             JobId = job?.JobId,
             User = job?.User,
             Account = job?.Account,
-            Statistics = statistics,
-            Anomalies = anomalies,
         };
     }
 
