@@ -67,6 +67,43 @@ public sealed class NodeStateBinaryTests
     }
 
     [Fact]
+    public void Version_2_is_written_byte_for_byte_as_its_layout_says_with_own_and_other_nodes_readings_mixed()
+    {
+        // The layout, field by field: readings are written in blocks, and a block must not change a byte of it.
+        NodeReading[] window = [Reading("node-0001", 0), Reading("node-0007", 1), Reading("node-0001", 2), Reading("node-0001", 3)];
+        NodeReading[] waiting = [Reading("node-0008", 4), Reading("node-0001", 5)];
+        using var expected = new MemoryStream();
+        using (var writer = new BinaryWriter(expected))
+        {
+            writer.Write((byte)2);
+            writer.Write(1); // one node
+            writer.Write("node-0001");
+            writer.Write(true);
+            writer.Write(T0.AddSeconds(5).ToBinary());
+            foreach (var readings in new[] { window, waiting })
+            {
+                writer.Write(readings.Length);
+                foreach (var reading in readings)
+                {
+                    writer.Write(reading.NodeId == "node-0001" ? "" : reading.NodeId);
+                    writer.Write(reading.Timestamp.ToBinary());
+                    foreach (var value in new[] { reading.CpuTemperatureCelsius, reading.GpuTemperatureCelsius, reading.PowerWatts, reading.CpuUtilization, reading.GpuUtilization })
+                    {
+                        writer.Write(value);
+                    }
+                }
+            }
+
+            writer.Write(0); // runs
+            writer.Write(0); // integrals
+        }
+
+        var encoded = NodeStateBinary.Encode([new NodeState("node-0001", T0.AddSeconds(5), window, waiting, [], [])]);
+
+        Assert.Equal(Convert.ToHexString(expected.ToArray()), Convert.ToHexString(encoded));
+    }
+
+    [Fact]
     public void A_nodes_own_readings_are_written_without_repeating_its_id()
     {
         var window = Enumerable.Range(0, 30).Select(i => Reading("node-0001", i)).ToList();
