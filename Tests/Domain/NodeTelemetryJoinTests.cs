@@ -84,6 +84,39 @@ public class NodeTelemetryJoinTests
     }
 
     [Fact]
+    public void The_waiting_count_follows_readings_added_drained_moved_and_forgotten()
+    {
+        var join = new NodeTelemetryJoin(JobEventPartitions, Nodes);
+        foreach (var tick in Ticks.Take(4))
+        {
+            foreach (var reading in tick.Readings)
+            {
+                Assert.Null(join.AddReading(reading));
+            }
+        }
+
+        Assert.Equal(4 * Options.NodeCount, join.WaitingReadings);
+        for (var q = 0; q < JobEventPartitions; q++)
+        {
+            join.AddClock(q, Ticks[1].Time);
+        }
+
+        Assert.Equal(2 * Options.NodeCount, join.Drain().Readings.Count);
+        Assert.Equal(2 * Options.NodeCount, join.WaitingReadings);
+
+        // A node's state leaves with its two waiting readings, and comes back with them into another join.
+        var node = ClusterOptions.NodeName(3);
+        var state = join.ExportNode(node);
+        join.ForgetNode(node);
+        Assert.Equal(2 * Options.NodeCount - 2, join.WaitingReadings);
+        var other = new NodeTelemetryJoin(JobEventPartitions, Nodes);
+        other.ImportNode(state);
+        other.ImportNode(state); // importing again replaces, it does not add
+        Assert.Equal(2, other.WaitingReadings);
+        Assert.Equal(2, state.Waiting.Count);
+    }
+
+    [Fact]
     public void Invalid_input_is_refused_with_its_reason()
     {
         var join = new NodeTelemetryJoin(JobEventPartitions, Nodes);

@@ -21,11 +21,11 @@ public sealed class NodeTelemetryJoin
     private readonly IReadOnlySet<string> _nodes;
     private readonly AnomalyRules _rules;
     private readonly int _windowSize;
-    private readonly SortedDictionary<string, Queue<NodeReading>> _waiting = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, RollingWindow> _windows = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTime> _lastReading = new(StringComparer.Ordinal);
-    // Per node, then per job: exporting one node's state touches that node's integrals only.
-    private readonly Dictionary<string, Dictionary<string, NodeEnergyIntegral>> _energy = new(StringComparer.Ordinal);
+    // What the join holds of each node, found with one lookup per reading; and the same slots in node order, for the
+    // drains (rebuilt when a node comes or goes, which is rare next to the readings).
+    private readonly Dictionary<string, NodeSlot> _slots = new(StringComparer.Ordinal);
+    private NodeSlot[]? _slotsInOrder;
+    private int _waitingReadings;
 
     public NodeTelemetryJoin(int jobEventPartitions, IReadOnlySet<string> nodes, AnomalyRules? rules = null, int windowSize = 30)
     {
@@ -39,46 +39,41 @@ public sealed class NodeTelemetryJoin
     /// <summary>Up to when every job event has been applied: the smallest clock over all partitions.</summary>
     public DateTime? Watermark => _clocks.Count == _jobEventPartitions ? _clocks.Values.Min() : null;
 
-    public int WaitingReadings => _waiting.Values.Sum(queue => queue.Count);
+    public int WaitingReadings => _waitingReadings;
 
     /// <summary>The scheduler clock of each job-event partition reported so far.</summary>
     public IReadOnlyDictionary<int, DateTime> Clocks => _clocks;
 
     /// <summary>The node's state, for <see cref="ImportNode"/> in another join.</summary>
-    public NodeState ExportNode(string node) => new(
-        node,
-        _lastReading.TryGetValue(node, out var last) ? last : null,
-        _windows.TryGetValue(node, out var window) ? window.Readings : [],
-        _waiting.TryGetValue(node, out var queue) ? [.. queue] : [],
-        _allocations.RunsOn(node),
-        _energy.TryGetValue(node, out var integrals) ? [.. integrals.Select(e => e.Value.Export(e.Key))] : []);
+    public NodeState ExportNode(string node) => _slots.TryGetValue(node, out var slot)
+        ? new(node, slot.LastReading, slot.Window?.Readings ?? [], [.. slot.Waiting], _allocations.RunsOn(node),
+            [.. slot.Energy.Select(e => e.Value.Export(e.Key))])
+        : new(node, null, [], [], _allocations.RunsOn(node), []);
 
     /// <summary>Replaces what this join knows of the node by an exported state; job events and clocks after it are applied next.</summary>
     public void ImportNode(NodeState state)
     {
         ForgetNode(state.Node);
-        if (state.LastReading is { } last)
-        {
-            _lastReading[state.Node] = last;
-        }
-
+        var slot = SlotOf(state.Node);
+        slot.LastReading = state.LastReading;
         if (state.Window.Count > 0)
         {
-            var window = _windows[state.Node] = new RollingWindow(_windowSize);
+            slot.Window = new RollingWindow(_windowSize);
             foreach (var reading in state.Window)
             {
-                window.Add(reading);
+                slot.Window.Add(reading);
             }
         }
 
-        if (state.Waiting.Count > 0)
+        foreach (var reading in state.Waiting)
         {
-            _waiting[state.Node] = new Queue<NodeReading>(state.Waiting);
+            slot.Waiting.Enqueue(reading);
         }
 
+        _waitingReadings += state.Waiting.Count;
         foreach (var integral in state.Integrals)
         {
-            EnergyOn(state.Node)[integral.JobId] = NodeEnergyIntegral.Import(integral);
+            slot.Energy[integral.JobId] = NodeEnergyIntegral.Import(integral);
         }
 
         _allocations.Restore(state.Node, state.Runs);
@@ -90,10 +85,11 @@ public sealed class NodeTelemetryJoin
     /// </summary>
     public void ForgetNode(string node)
     {
-        _lastReading.Remove(node);
-        _windows.Remove(node);
-        _waiting.Remove(node);
-        _energy.Remove(node);
+        if (_slots.Remove(node, out var slot))
+        {
+            _waitingReadings -= slot.Waiting.Count;
+            _slotsInOrder = null;
+        }
     }
 
     /// <summary>Applies a job event; returns why it is invalid (an end of a job never started), or null.</summary>
@@ -131,18 +127,15 @@ public sealed class NodeTelemetryJoin
             return problem;
         }
 
-        if (_lastReading.TryGetValue(reading.NodeId, out var last) && reading.Timestamp <= last)
+        var slot = SlotOf(reading.NodeId);
+        if (slot.LastReading is { } last && reading.Timestamp <= last)
         {
             return $"reading of {reading.NodeId} at {reading.Timestamp:O} is not after its previous one at {last:O} (duplicate or out of order)";
         }
 
-        _lastReading[reading.NodeId] = reading.Timestamp;
-        if (!_waiting.TryGetValue(reading.NodeId, out var queue))
-        {
-            _waiting[reading.NodeId] = queue = new Queue<NodeReading>();
-        }
-
-        queue.Enqueue(reading);
+        slot.LastReading = reading.Timestamp;
+        slot.Waiting.Enqueue(reading);
+        _waitingReadings++;
         return null;
     }
 
@@ -156,23 +149,27 @@ public sealed class NodeTelemetryJoin
             return new JoinOutput(readings, parts);
         }
 
-        foreach (var (node, queue) in _waiting)
+        _slotsInOrder ??= [.. _slots.OrderBy(slot => slot.Key, StringComparer.Ordinal).Select(slot => slot.Value)];
+        foreach (var slot in _slotsInOrder)
         {
+            var queue = slot.Waiting;
             while (queue.TryPeek(out var reading) && reading.Timestamp <= watermark)
             {
                 queue.Dequeue();
-                readings.Add(Process(node, reading, parts));
+                _waitingReadings--;
+                readings.Add(Process(slot, reading, parts));
             }
         }
 
         return new JoinOutput(readings, parts);
     }
 
-    private EnrichedReading Process(string node, NodeReading reading, List<JobEnergyPart> parts)
+    private EnrichedReading Process(NodeSlot slot, NodeReading reading, List<JobEnergyPart> parts)
     {
         // Jobs that ran on the node: this reading closes the interval up to it. The runs it ends or finds
         // ended before it are released after the pass, which reads the node's list as it stands.
-        var integrals = EnergyOn(node);
+        var node = slot.Node;
+        var integrals = slot.Energy;
         var runs = _allocations.CurrentRunsOn(node);
         List<string>? released = null;
         for (var i = 0; i < runs.Count; i++)
@@ -212,7 +209,7 @@ public sealed class NodeTelemetryJoin
             }
         }
 
-        var window = _windows.TryGetValue(node, out var w) ? w : _windows[node] = new RollingWindow(_windowSize);
+        var window = slot.Window ??= new RollingWindow(_windowSize);
         var anomalies = _rules.Evaluate(reading, window);
         var statistics = window.Add(reading);
         var job = _allocations.JobOn(node, reading.Timestamp);
@@ -224,8 +221,30 @@ public sealed class NodeTelemetryJoin
         };
     }
 
-    private Dictionary<string, NodeEnergyIntegral> EnergyOn(string node) =>
-        _energy.TryGetValue(node, out var integrals) ? integrals : _energy[node] = new Dictionary<string, NodeEnergyIntegral>(StringComparer.Ordinal);
+    private NodeSlot SlotOf(string node)
+    {
+        if (!_slots.TryGetValue(node, out var slot))
+        {
+            _slots[node] = slot = new NodeSlot(node);
+            _slotsInOrder = null;
+        }
+
+        return slot;
+    }
+
+    /// <summary>A node's last reading time, rolling window, readings waiting for the watermark, and energy per job (by job id).</summary>
+    private sealed class NodeSlot(string node)
+    {
+        public string Node { get; } = node;
+
+        public DateTime? LastReading { get; set; }
+
+        public RollingWindow? Window { get; set; }
+
+        public Queue<NodeReading> Waiting { get; } = new();
+
+        public Dictionary<string, NodeEnergyIntegral> Energy { get; } = new(StringComparer.Ordinal);
+    }
 
     private static JobEnergyPart Part(JobRun run, string node, NodeEnergyIntegral integral) => new()
     {
