@@ -9,6 +9,7 @@ using HpcAspire.Benchmarks;
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq [rates…]   (raw RabbitMQ, then the RabbitMQ application with 1, 2 and 4 processors, in one run)
 // dotnet run -c Release --project Tests/Benchmarks -- avro [records]      (Apache.Avro against the contracts' own codecs, per record)
 // dotnet run -c Release --project Tests/Benchmarks -- compression [readings] (bytes per reading in a batch: none, LZ4, zstd)
+// dotnet run -c Release --project Tests/Benchmarks -- allocations <trace.nettrace> [frames] (a service's allocations by type and stack, from dotnet-trace --profile gc-verbose)
 return args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
@@ -22,6 +23,7 @@ return args.FirstOrDefault() switch
     "tracing" => await PipelineBenchmark.RunTracingAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(8_000)),
     "avro" => AvroCodecBenchmark.Run(args.Skip(1).Select(int.Parse).FirstOrDefault(1_000_000)),
     "compression" => CompressionBenchmark.Run(args.Skip(1).Select(int.Parse).FirstOrDefault(200_000)),
+    "allocations" when args.Length > 1 => AllocationProfile.Run(args[1], args.Skip(2).Select(int.Parse).FirstOrDefault(5)),
     "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
     _ => Usage(),
 };
@@ -32,6 +34,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …] | tracing [offered readings/s]\n" +
                             "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]\n" +
-                            "       avro [records] | compression [readings]");
+                            "       avro [records] | compression [readings] | allocations <trace.nettrace> [frames]");
     return 2;
 }
