@@ -17,20 +17,11 @@ counters=${DOTNET_COUNTERS:-$HOME/.dotnet/tools/dotnet-counters}
 [ -x "$counters" ] || { echo "dotnet-counters not found at $counters: dotnet tool install -g dotnet-counters" >&2; exit 2; }
 mkdir -p "$out"
 
-# The busiest process of each service that is not the `dotnet run` wrapper (as in profile-services.sh).
-pid_of() {
-  for pid in $(pgrep -f "HpcAspire.$1" || true); do
-    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "dotnet run" && continue
-    echo "$(awk '{print $14 + $15}' "/proc/$pid/stat") $pid"
-  done | sort -n | tail -1 | cut -d' ' -f2
-}
-
-services=(Generator Processor Sink)
+source "$(dirname "$0")/service-pids.sh"
 for service in "${services[@]}"; do
-  pid=$(pid_of "$service")
-  if [ -z "$pid" ]; then echo "no $service process: is a pipeline run going?" >&2; exit 1; fi
+  pid=$(running_pid_of "$service")
   echo "recording $service (pid $pid) for $seconds s"
-  "$counters" collect -p "$pid" --format csv -o "$out/$service.csv" --duration "00:00:00:$seconds" \
+  "$counters" collect -p "$pid" --format csv -o "$out/$service.csv" --duration "$(printf "00:00:%02d:%02d" $((seconds / 60)) $((seconds % 60)))" \
     --counters "System.Runtime[dotnet.gc.heap.total_allocated,dotnet.gc.pause.time,dotnet.process.cpu.time]" > "$out/$service.log" 2>&1 &
 done
 wait

@@ -15,19 +15,9 @@ seconds=${2:-20}
 command -v perf >/dev/null || { echo "perf is not installed: apt-get install -y linux-perf" >&2; exit 2; }
 mkdir -p "$out"
 
-# The busiest process of each service (most CPU time so far) that is not the `dotnet run` wrapper:
-# the readings generator rather than the job-events one.
-pid_of() {
-  for pid in $(pgrep -f "HpcAspire.$1" || true); do
-    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "dotnet run" && continue
-    echo "$(awk '{print $14 + $15}' "/proc/$pid/stat") $pid"
-  done | sort -n | tail -1 | cut -d' ' -f2
-}
-
-services=(Generator Processor Sink)
+source "$(dirname "$0")/service-pids.sh"
 for service in "${services[@]}"; do
-  pid=$(pid_of "$service")
-  if [ -z "$pid" ]; then echo "no $service process: is a pipeline run going?" >&2; exit 1; fi
+  pid=$(running_pid_of "$service")
   echo "profiling $service (pid $pid) for $seconds s"
   perf record -F 199 -g -p "$pid" -o "$out/$service.perf" -- sleep "$seconds" > "$out/$service.log" 2>&1 &
 done
