@@ -25,7 +25,6 @@ public sealed class NodeTelemetryJoin
     // drains (rebuilt when a node comes or goes, which is rare next to the readings).
     private readonly Dictionary<string, NodeSlot> _slots = new(StringComparer.Ordinal);
     private NodeSlot[]? _slotsInOrder;
-    private int _waitingReadings;
 
     public NodeTelemetryJoin(int jobEventPartitions, IReadOnlySet<string> nodes, AnomalyRules? rules = null, int windowSize = 30)
     {
@@ -39,7 +38,7 @@ public sealed class NodeTelemetryJoin
     /// <summary>Up to when every job event has been applied: the smallest clock over all partitions.</summary>
     public DateTime? Watermark => _clocks.Count == _jobEventPartitions ? _clocks.Values.Min() : null;
 
-    public int WaitingReadings => _waitingReadings;
+    public int WaitingReadings => _slots.Values.Sum(slot => slot.Waiting.Count);
 
     /// <summary>The scheduler clock of each job-event partition reported so far.</summary>
     public IReadOnlyDictionary<int, DateTime> Clocks => _clocks;
@@ -70,7 +69,6 @@ public sealed class NodeTelemetryJoin
             slot.Waiting.Enqueue(reading);
         }
 
-        _waitingReadings += state.Waiting.Count;
         foreach (var integral in state.Integrals)
         {
             slot.Energy[integral.JobId] = NodeEnergyIntegral.Import(integral);
@@ -85,9 +83,8 @@ public sealed class NodeTelemetryJoin
     /// </summary>
     public void ForgetNode(string node)
     {
-        if (_slots.Remove(node, out var slot))
+        if (_slots.Remove(node))
         {
-            _waitingReadings -= slot.Waiting.Count;
             _slotsInOrder = null;
         }
     }
@@ -135,7 +132,6 @@ public sealed class NodeTelemetryJoin
 
         slot.LastReading = reading.Timestamp;
         slot.Waiting.Enqueue(reading);
-        _waitingReadings++;
         return null;
     }
 
@@ -156,7 +152,6 @@ public sealed class NodeTelemetryJoin
             while (queue.TryPeek(out var reading) && reading.Timestamp <= watermark)
             {
                 queue.Dequeue();
-                _waitingReadings--;
                 readings.Add(Process(slot, reading, parts));
             }
         }
