@@ -47,7 +47,9 @@ internal static class OperatorsOverlay
         var bootstrap = $"{profile.KafkaCluster}-kafka-bootstrap:{ListenerPort}";
         var replaced = new HashSet<string>([brokers.Name, profile.RabbitmqResource, profile.TopicsJob], StringComparer.Ordinal);
         var kept = manifests.Workloads.Where(folder => !replaced.Contains(folder.Name)).ToList();
-        var topics = TopicsOf(manifests);
+        var topics = context.Manifest.Resources.ContainsKey(profile.TopicsJob)
+            ? TopicDefinition.FromEnvironment(context.Manifest[profile.TopicsJob].Env)
+            : [];
 
         tree.AddObjects($"{Folder}/kafka.yaml", [NodePool(profile), Kafka(context, brokers, profile)]);
         tree.AddObjects($"{Folder}/rabbitmq.yaml", [Rabbitmq(context, profile)]);
@@ -90,11 +92,6 @@ internal static class OperatorsOverlay
             }
         }
     }
-
-    private static List<TopicDefinition> TopicsOf(BaseManifests manifests) =>
-        manifests.Workloads.Select(ContainerWorkload.Single).OfType<V1Job>()
-            .SelectMany(job => TopicDefinition.ParseAll([.. job.Spec.Template.Spec.Containers[0].Command ?? [], .. job.Spec.Template.Spec.Containers[0].Args ?? []]))
-            .ToList();
 
     private static StrimziKafkaNodePool NodePool(Profile.OperatorsOverlayProfile profile) => new()
     {
@@ -172,9 +169,7 @@ internal static class OperatorsOverlay
         {
             Partitions = topic.Partitions,
             Replicas = topic.ReplicationFactor,
-            Config = topic.Config.Count == 0
-                ? null
-                : new SortedDictionary<string, object>(topic.Config.ToDictionary(c => c.Key, c => (object)(int.TryParse(c.Value, out var n) ? n : c.Value)), StringComparer.Ordinal),
+            Config = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["min.insync.replicas"] = topic.MinInsyncReplicas },
         },
     };
 }

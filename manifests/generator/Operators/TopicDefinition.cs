@@ -1,51 +1,33 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace HpcAspire.KubernetesManifests.Operators;
 
-/// <summary>A topic the application needs: what the topic-creation step's <c>kafka-topics --create</c> calls say.</summary>
-internal sealed partial record TopicDefinition(string Name, int Partitions, int ReplicationFactor, IReadOnlyDictionary<string, string> Config)
+/// <summary>
+/// A topic the application needs, as the topic-creation step declares it. Its contract is the env of
+/// AppHost/Infrastructure/Kafka/create-topics.sh: TOPICS ("name:partitions …"), TOPICS_REPLICATION_FACTOR (default 3)
+/// and TOPICS_MIN_INSYNC_REPLICAS (default 2).
+/// </summary>
+internal sealed record TopicDefinition(string Name, int Partitions, int ReplicationFactor, int MinInsyncReplicas)
 {
-    [GeneratedRegex("""(?:"[^"]*"|'[^']*'|[^\s;&|])+""")]
-    private static partial Regex Word();
-
-    /// <summary>Every <c>kafka-topics … --create</c> in a command line or script, in order.</summary>
-    public static IReadOnlyList<TopicDefinition> ParseAll(IEnumerable<string> commandLine)
+    public static IReadOnlyList<TopicDefinition> FromEnvironment(IReadOnlyDictionary<string, string> env)
     {
-        var words = commandLine.SelectMany(part => Word().Matches(part).Select(match => match.Value.Trim('"', '\''))).ToList();
-        var topics = new List<TopicDefinition>();
-        for (var start = words.FindIndex(IsKafkaTopics); start >= 0; start = words.FindIndex(start + 1, IsKafkaTopics))
-        {
-            var end = words.FindIndex(start + 1, IsKafkaTopics);
-            var call = words[start..(end < 0 ? words.Count : end)];
-            if (call.Contains("--create"))
-            {
-                topics.Add(Parse(call));
-            }
-        }
+        var topics = env.TryGetValue("TOPICS", out var declared)
+            ? declared
+            : throw new InvalidDataException("The topic-creation step has no TOPICS env (\"name:partitions name:partitions ...\").");
+        var replication = Number(env, "TOPICS_REPLICATION_FACTOR", 3);
+        var minInsync = Number(env, "TOPICS_MIN_INSYNC_REPLICAS", 2);
 
-        return topics;
+        return topics.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(spec =>
+        {
+            var separator = spec.LastIndexOf(':');
+            return separator > 0 && int.TryParse(spec[(separator + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var partitions)
+                ? new TopicDefinition(spec[..separator], partitions, replication, minInsync)
+                : throw new InvalidDataException($"TOPICS entry '{spec}' is not name:partitions.");
+        }).ToList();
     }
 
-    private static bool IsKafkaTopics(string word) => word.EndsWith("kafka-topics", StringComparison.Ordinal) || word.EndsWith("kafka-topics.sh", StringComparison.Ordinal);
-
-    private static TopicDefinition Parse(List<string> call)
-    {
-        string? Option(string name) => call.IndexOf(name) is >= 0 and var index && index + 1 < call.Count ? call[index + 1] : null;
-
-        int Number(string name) => int.TryParse(Option(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new InvalidDataException($"kafka-topics call '{string.Join(' ', call)}' has no literal {name}.");
-
-        var config = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        for (var index = call.IndexOf("--config"); index >= 0 && index + 1 < call.Count; index = call.IndexOf("--config", index + 1))
-        {
-            var setting = call[index + 1].Split('=', 2);
-            config[setting[0]] = setting.Length == 2 ? setting[1] : "";
-        }
-
-        return new TopicDefinition(
-            Option("--topic") ?? throw new InvalidDataException($"kafka-topics call '{string.Join(' ', call)}' names no --topic."),
-            Number("--partitions"), Number("--replication-factor"), config);
-    }
+    private static int Number(IReadOnlyDictionary<string, string> env, string name, int fallback) =>
+        !env.TryGetValue(name, out var text) ? fallback
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value
+        : throw new InvalidDataException($"{name} is '{text}', not a number.");
 }

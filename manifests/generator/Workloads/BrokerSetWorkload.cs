@@ -33,9 +33,10 @@ internal static class BrokerSetWorkload
         var (shared, numbered) = MergeEnv(context, members.Select(member => member.Name).ToList());
         var claim = context.ClaimOf(members[0].Name, first, set.Profile.Storage)
             ?? throw new InvalidDataException($"Broker set '{set.Name}' needs a data volume.");
-        if (!shared.ContainsKey(LogDirs))
+        if (!shared.TryGetValue(LogDirs, out var logDirs) || logDirs.SameAs(ResolvedValue.Literal(claim.MountPath)))
         {
-            // A fresh ext4 claim holds lost+found, which Kafka refuses inside a log directory: keep the logs one level down.
+            // A fresh ext4 claim holds lost+found at its root, and Kafka refuses to start with a directory in its log
+            // directory that is not a partition: on a claim the logs live one level down (Docker volumes have no lost+found).
             shared[LogDirs] = ResolvedValue.Literal($"{claim.MountPath}/logs");
         }
 

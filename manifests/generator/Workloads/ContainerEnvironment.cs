@@ -43,8 +43,7 @@ internal sealed record ContainerEnvironment(SortedDictionary<string, string> Con
             {
                 text.Append(part switch
                 {
-                    // Kubernetes expands $(VAR) in a value; $$ stands for a literal $.
-                    LiteralPart literal => literal.Text.Replace("$", "$$", StringComparison.Ordinal),
+                    LiteralPart literal => DependentExpansion.EscapeLiteral(literal.Text),
                     SourcePart source => $"$({VariableFor(source.Source, references, values)})",
                     _ => throw new InvalidOperationException(),
                 });

@@ -29,7 +29,7 @@ internal sealed record WorkloadContext(AspireManifest Manifest, DeploymentProfil
 
         return resource.Args.Select(argument => Resolver.Resolve(argument, self: name) switch
         {
-            { IsLiteral: true } literal => literal.LiteralText,
+            { IsLiteral: true } literal => DependentExpansion.EscapeLiteral(literal.LiteralText),
             _ => throw new InvalidDataException($"An argument of '{name}' refers to a secret or pod field; pass it through env instead."),
         }).ToList();
     }
