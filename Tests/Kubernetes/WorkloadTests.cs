@@ -55,6 +55,19 @@ public partial class WorkloadTests
         Assert.DoesNotContain("KAFKA_NODE_ID", configMap.Data.Keys);
     }
 
+    [Fact]
+    public void The_production_overlay_requires_brokers_on_distinct_nodes_and_gives_every_claim_a_storage_class()
+    {
+        var statefulSets = BuiltOverlays.ObjectsOf("overlays/production").OfType<V1StatefulSet>().ToList();
+
+        var brokers = statefulSets.Single(set => set.Metadata.Name == "kafka");
+        var required = Assert.Single(brokers.Spec.Template.Spec.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution);
+        Assert.Equal("kubernetes.io/hostname", required.TopologyKey);
+        var claims = statefulSets.SelectMany(set => set.Spec.VolumeClaimTemplates ?? []).ToList();
+        Assert.Equal(5, claims.Count);
+        Assert.All(claims, claim => Assert.False(string.IsNullOrEmpty(claim.Spec.StorageClassName)));
+    }
+
     [Theory]
     [MemberData(nameof(Overlays))]
     public void Every_pod_has_service_links_off(string overlay)
