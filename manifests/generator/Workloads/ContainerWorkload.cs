@@ -12,19 +12,9 @@ internal static class ContainerWorkload
     {
         var bindings = resource.Bindings.Keys.Order(StringComparer.Ordinal).ToList();
         var environment = ContainerEnvironment.From(context.ResolvedEnv(name, resource));
-        var container = new V1Container
-        {
-            Name = name,
-            Image = PodTemplate.PinnedImage(resource.Image ?? throw new InvalidDataException($"'{name}' has no image."), name),
-            ImagePullPolicy = "IfNotPresent",
-            Command = resource.Entrypoint is { } entrypoint ? [entrypoint] : null,
-            Args = context.ResolvedArgs(name, resource),
-            Ports = ServiceObjects.ContainerPorts(bindings, name, context.Topology),
-            EnvFrom = EnvFrom(name, environment),
-            Env = environment.Variables.Count == 0 ? null : environment.Variables.ToList(),
-            Resources = PodTemplate.Resources(workload.Resources
-                ?? throw new InvalidDataException($"'{name}' has no \"resources\" in profile.json; every container requests what it needs.")),
-        };
+        var container = ContainerOf(context, name, resource, environment, workload.Resources
+            ?? throw new InvalidDataException($"'{name}' has no \"resources\" in profile.json; every container requests what it needs."));
+        container.Ports = ServiceObjects.ContainerPorts(bindings, name, context.Topology);
         Probes.Apply(container, workload.Probe
             ?? throw new InvalidDataException($"'{name}' serves on {string.Join(", ", bindings)} but has no \"probe\" in profile.json."));
 
@@ -47,6 +37,20 @@ internal static class ContainerWorkload
             ],
             ConfigMaps(name, environment));
     }
+
+    /// <summary>The manifest resource's image, entrypoint, arguments and environment as a container.</summary>
+    public static V1Container ContainerOf(WorkloadContext context, string name, ManifestResource resource, ContainerEnvironment environment,
+        ComputeResources resources) => new()
+    {
+        Name = name,
+        Image = PodTemplate.PinnedImage(resource.Image ?? throw new InvalidDataException($"'{name}' has no image."), name),
+        ImagePullPolicy = "IfNotPresent",
+        Command = resource.Entrypoint is { } entrypoint ? [entrypoint] : null,
+        Args = context.ResolvedArgs(name, resource),
+        EnvFrom = EnvFrom(name, environment),
+        Env = environment.Variables.Count == 0 ? null : environment.Variables.ToList(),
+        Resources = PodTemplate.Resources(resources),
+    };
 
     public static List<V1EnvFromSource>? EnvFrom(string name, ContainerEnvironment environment, params string[] sharedConfigMaps)
     {

@@ -13,17 +13,7 @@ internal static class OneShotJob
     public static ResourceFolder Build(WorkloadContext context, string name, ManifestResource resource, WorkloadProfile workload)
     {
         var environment = ContainerEnvironment.From(context.ResolvedEnv(name, resource));
-        var container = new V1Container
-        {
-            Name = name,
-            Image = PodTemplate.PinnedImage(resource.Image ?? throw new InvalidDataException($"'{name}' has no image."), name),
-            ImagePullPolicy = "IfNotPresent",
-            Command = resource.Entrypoint is { } entrypoint ? [entrypoint] : null,
-            Args = context.ResolvedArgs(name, resource),
-            EnvFrom = ContainerWorkload.EnvFrom(name, environment),
-            Env = environment.Variables.Count == 0 ? null : environment.Variables.ToList(),
-            Resources = PodTemplate.Resources(workload.Resources ?? context.Profile.Jobs.Resources),
-        };
+        var container = ContainerWorkload.ContainerOf(context, name, resource, environment, workload.Resources ?? context.Profile.Jobs.Resources);
 
         // OnFailure restarts the container in place with back-off while the brokers are still starting.
         var job = Controllers.Create(WorkloadKind.Job, name, 1, PodTemplate.For(name, container, restartPolicy: "OnFailure"),
