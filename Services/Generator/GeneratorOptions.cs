@@ -17,14 +17,15 @@ public sealed class GeneratorOptions
     /// <summary>Simulated ticks per second of wall time; each node reads once per tick. 0 = as fast as possible.</summary>
     public double TicksPerSecond { get; set; } = 1;
 
-    /// <summary>Stop after this many ticks (a reproducible run); 0 = run until stopped.</summary>
+    /// <summary>Send ticks 0 … MaxTicks-1 and stop (a reproducible run), however late the generator starts; 0 = run until stopped.</summary>
     public long MaxTicks { get; set; }
 
     public string Topic { get; set; } = "";
 
     /// <summary>
-    /// Tick <c>n</c> is due at <c>Cluster:StartTime + n / TicksPerSecond</c> of wall time, so a generator
-    /// started later (or restarted) skips the ticks it missed and stays in step with the other one.
+    /// Tick <c>n</c> is due at <c>Cluster:StartTime + n / TicksPerSecond</c> of wall time, so a live generator
+    /// started later (or restarted) skips the ticks it missed and stays in step with the other one; a bounded one
+    /// sends them late instead.
     /// </summary>
     public bool AlignToWallClock { get; set; }
 

@@ -26,17 +26,25 @@ internal sealed class GeneratorWorker(
         var clock = Stopwatch.StartNew();
         var origin = settings.AlignToWallClock ? cluster.StartTime : DateTime.UtcNow;
         long tick = 0;
-        if (settings.AlignToWallClock && settings.TicksPerSecond > 0)
+        var late = settings.AlignToWallClock && settings.TicksPerSecond > 0
+            ? (long)((DateTime.UtcNow - origin).TotalSeconds * settings.TicksPerSecond)
+            : 0;
+        if (late > 0 && settings.MaxTicks > 0)
         {
-            for (var missed = (long)((DateTime.UtcNow - origin).TotalSeconds * settings.TicksPerSecond); tick < missed; tick++)
+            // A bounded run sends every tick it was asked for: the ticks it is late for go out at once, then the rest
+            // at the pace. Both generators then send ticks 0 … MaxTicks-1 whenever each of them started.
+            logger.LogInformation("Started {Ticks} ticks after the cluster's start time; a bounded run sends them first, then keeps the pace", late);
+        }
+        else if (late > 0)
+        {
+            // A live run keeps in step with the wall clock (and with the other generator): the missed ticks are
+            // simulated, so the cluster's state is right, but not sent.
+            for (; tick < late; tick++)
             {
                 simulation.Next();
             }
 
-            if (tick > 0)
-            {
-                logger.LogWarning("Started {Ticks} ticks after the cluster's start time; those ticks were simulated, not sent", tick);
-            }
+            logger.LogWarning("Started {Ticks} ticks after the cluster's start time; those ticks were simulated, not sent", tick);
         }
 
         var lastProgress = TimeSpan.Zero;
