@@ -1,4 +1,6 @@
+using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
@@ -101,10 +103,59 @@ internal static class EmbeddedKafkaBuilderExtensions
                 StartTimeStamp = DateTime.UtcNow,
                 Properties = [.. s.Properties, new("BootstrapServers", servers)],
             });
+
+            var stopping = @event.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            _ = Task.Run(() => ShowClusterViewAsync(resource, servers, @event.Notifications, @event.Logger, stopping), CancellationToken.None);
         });
 
         return clusterBuilder;
     }
+
+    /// <summary>
+    /// What Kafdrop would show, in the dashboard: every few seconds, each topic's partition leaders, in-sync replicas
+    /// and end offsets, and each consumer group's lag, as properties of the cluster resource; the brokers' leader counts
+    /// with them. Stopping a broker from the dashboard then shows its leaders moving and the lag rising and draining.
+    /// </summary>
+    private static async Task ShowClusterViewAsync(EmbeddedKafkaClusterResource cluster, string servers, ResourceNotificationService notifications,
+        ILogger logger, CancellationToken stopping)
+    {
+        using var reader = new KafkaClusterViewReader(servers, [.. cluster.Settings.Topics.Keys], cluster.Settings.ConsumerGroups);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var view = await reader.ReadAsync(stopping);
+                await notifications.PublishUpdateAsync(cluster, s => s with
+                {
+                    Properties = [.. s.Properties.Where(p => !IsViewProperty(p.Name)), .. view.AsProperties()],
+                });
+                foreach (var broker in cluster.Brokers)
+                {
+                    await notifications.PublishUpdateAsync(broker, s => s with
+                    {
+                        Properties = [.. s.Properties.Where(p => p.Name != LeadersProperty), new(LeadersProperty, view.LeaderCount(broker.BrokerId))],
+                    });
+                }
+            }
+            catch (Exception ex) when (ex is KafkaException or TimeoutException)
+            {
+                // A round the cluster does not answer (a broker just stopped, its leaders moving) is skipped, not fatal.
+                logger.LogDebug(ex, "The cluster view was not read this round");
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await Task.Delay(ClusterViewInterval, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private const string LeadersProperty = "PartitionLeaders";
+
+    internal static readonly TimeSpan ClusterViewInterval = TimeSpan.FromSeconds(2);
+
+    private static bool IsViewProperty(string name) => name.StartsWith("Topic ", StringComparison.Ordinal) || name.StartsWith("Group ", StringComparison.Ordinal);
 
     private static async Task<ExecuteCommandResult> ChangeBrokerAsync(
         ExecuteCommandContext context, EmbeddedKafkaControllerHolder holder, EmbeddedKafkaBrokerResource broker, bool stop)
@@ -153,7 +204,7 @@ internal static class EmbeddedKafkaBuilderExtensions
             [
                 new("BrokerId", broker.BrokerId),
                 new("Address", $"127.0.0.1:{controller.BrokerPorts[broker.BrokerId]}"),
-                new("PartitionLeaders", controller.LeaderCount(broker.BrokerId)),
+                new(LeadersProperty, controller.LeaderCount(broker.BrokerId)),
             ],
         });
     }
