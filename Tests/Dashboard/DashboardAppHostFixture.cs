@@ -33,3 +33,16 @@ public sealed class DashboardAppHostFixture : IAsyncLifetime
         }
     }
 }
+
+[CollectionDefinition(Name)]
+public sealed class DashboardCollection : ICollectionFixture<DashboardAppHostFixture>
+{
+    public const string Name = "Dashboard";
+}
+
+/// <summary>Where the dashboard tests save their screenshots: beside the test run's output, never over a tracked file.</summary>
+internal static class DashboardScreenshots
+{
+    public static string PathOf(string name) =>
+        Path.Combine(Environment.GetEnvironmentVariable("HPCASPIRE_SCREENSHOTS") ?? Path.Combine(AppContext.BaseDirectory, "screenshots"), name);
+}

@@ -3,7 +3,8 @@ using HpcAspire.Tests.Support;
 namespace HpcAspire.Tests.Dashboard;
 
 /// <summary>What a user sees on the Aspire dashboard's Traces page, in a real (headless) browser.</summary>
-public class TraceDashboardTests(DashboardAppHostFixture fixture) : IClassFixture<DashboardAppHostFixture>
+[Collection(DashboardCollection.Name)]
+public class TraceDashboardTests(DashboardAppHostFixture fixture)
 {
     private static readonly string[] ReadingPath = ["node-reading-generator", "processor", "sink"];
 
@@ -16,7 +17,7 @@ public class TraceDashboardTests(DashboardAppHostFixture fixture) : IClassFixtur
         var trace = await traces.WaitForTraceAsync(ReadingPath, TimeSpan.FromSeconds(90));
         await traces.OpenDetailAsync(trace, ReadingPath);
 
-        var repositoryRoot = Path.GetDirectoryName(Projects.HpcAspire_AppHost.ProjectPath)!;
-        await fixture.Browser.ScreenshotAsync(Path.Combine(repositoryRoot, "docs", "images", "reading-trace.png"));
+        // docs/images/reading-trace.png is a copy of this picture.
+        await fixture.Browser.ScreenshotAsync(DashboardScreenshots.PathOf("reading-trace.png"));
     }
 }
