@@ -46,13 +46,15 @@ public class NodeTelemetryJoinTests
         Assert.True(energies.Count > 10, $"only {energies.Count} jobs' energy");
         foreach (var energy in energies)
         {
-            // Readings every second on the second, runs start and end on ticks: the energy is
-            // the sum of trapezoids of one second from start to end.
+            // Readings every second on the second, runs start and end on ticks: the energy is the sum of
+            // trapezoids of one second between the run's readings, and its last reading held for the last second
+            // (the reading at the end tick is taken after the scheduler ended the job: the next job's, or idle).
             var nodes = ended.Single(e => e.JobId == energy.JobId).Nodes;
             var joules = 0.0;
             for (var t = energy.StartTime; t < energy.EndTime; t = t.AddSeconds(1))
             {
-                joules += nodes.Sum(node => (powerByNodeAndTime[(node, t)] + powerByNodeAndTime[(node, t.AddSeconds(1))]) / 2);
+                var next = t.AddSeconds(1) < energy.EndTime ? t.AddSeconds(1) : t;
+                joules += nodes.Sum(node => (powerByNodeAndTime[(node, t)] + powerByNodeAndTime[(node, next)]) / 2);
             }
 
             var expectedKwh = joules / 3_600_000;

@@ -166,19 +166,20 @@ public class ProcessingTests
     }
 
     [Fact]
-    public void Energy_is_clipped_to_the_run_between_readings_and_complete_once_a_reading_reaches_its_end()
+    public void Energy_comes_from_the_runs_own_readings_held_to_its_start_and_end_and_is_complete_once_a_reading_reaches_its_end()
     {
-        // Readings every 2 s at 100, 300, 300 W; the run is [1 s, 3 s).
+        // The run is [1 s, 5 s); readings every 2 s at 100, 300, 200, 900 W: only those at 2 s and 4 s are the job's.
         var integral = new NodeEnergyIntegral(T0.AddSeconds(1));
-        var end = T0.AddSeconds(3);
+        var end = T0.AddSeconds(5);
         integral.Add(Reading(0, power: 100), end);
         integral.Add(Reading(2, power: 300), end);
+        integral.Add(Reading(4, power: 200), end);
         Assert.False(integral.IsCompleteFor(end));
-        integral.Add(Reading(4, power: 300), end);
+        integral.Add(Reading(6, power: 900), end);
 
-        // [1,2]: power 200 -> 300, 250 J; [2,3]: 300 W, 300 J.
-        Assert.Equal(550, integral.Joules, precision: 9);
-        Assert.Equal(1, integral.ReadingCount); // only the reading at 2 s is inside [1 s, 3 s)
+        // [1,2]: 300 W held back to the start, 300 J; [2,4]: 300 -> 200 W, 500 J; [4,5]: 200 W held, 200 J.
+        Assert.Equal(1000, integral.Joules, precision: 9);
+        Assert.Equal(2, integral.ReadingCount);
         Assert.Equal(300, integral.PeakPowerWatts);
         Assert.True(integral.IsCompleteFor(end));
     }

@@ -3,9 +3,11 @@ using HpcAspire.Contracts;
 namespace HpcAspire.Domain.Processing;
 
 /// <summary>
-/// Energy of one job on one node: power interpolated linearly between consecutive readings and
-/// integrated over the part of each interval inside the run [start, end). The run's energy is
-/// complete once a reading at or after its end has arrived.
+/// Energy of one job on one node, from the node's readings inside the run [start, end) alone: power
+/// interpolated linearly between consecutive ones, and held at the first one back to the start and at
+/// the last one up to the end. A reading at or after the end is not the job's (a node's sensors read
+/// after the scheduler's decisions at a tick, so the reading at the job's end tick shows the next job,
+/// or idle), so it only tells that the run's energy is complete.
 /// </summary>
 public sealed class NodeEnergyIntegral(DateTime start)
 {
@@ -15,6 +17,7 @@ public sealed class NodeEnergyIntegral(DateTime start)
 
     public double Joules { get; private set; }
 
+    /// <summary>The highest reading inside the run.</summary>
     public double PeakPowerWatts { get; private set; }
 
     /// <summary>Readings taken inside the run.</summary>
@@ -38,36 +41,25 @@ public sealed class NodeEnergyIntegral(DateTime start)
     public void Add(NodeReading reading, DateTime? end = null)
     {
         var runEnd = end ?? DateTime.MaxValue;
-        if (_previous is not null)
+        if (_previous is not null && reading.Timestamp <= _previous.Timestamp)
         {
-            if (reading.Timestamp <= _previous.Timestamp)
-            {
-                throw new ArgumentException($"Readings of {reading.NodeId} must come in time order: {reading.Timestamp:O} after {_previous.Timestamp:O}.", nameof(reading));
-            }
-
-            Joules += ClippedIntegral(_previous, reading, Start, runEnd);
+            throw new ArgumentException($"Readings of {reading.NodeId} must come in time order: {reading.Timestamp:O} after {_previous.Timestamp:O}.", nameof(reading));
         }
 
+        var last = _previous is { } previous && previous.Timestamp >= Start && previous.Timestamp < runEnd ? previous : null;
         if (reading.Timestamp >= Start && reading.Timestamp < runEnd)
         {
+            Joules += last is null
+                ? reading.PowerWatts * (reading.Timestamp - Start).TotalSeconds
+                : (last.PowerWatts + reading.PowerWatts) / 2 * (reading.Timestamp - last.Timestamp).TotalSeconds;
             PeakPowerWatts = Math.Max(PeakPowerWatts, reading.PowerWatts);
             ReadingCount++;
         }
-
-        _previous = reading;
-    }
-
-    private static double ClippedIntegral(NodeReading from, NodeReading to, DateTime start, DateTime end)
-    {
-        var a = from.Timestamp > start ? from.Timestamp : start;
-        var b = to.Timestamp < end ? to.Timestamp : end;
-        if (b <= a)
+        else if (reading.Timestamp >= runEnd && last is not null)
         {
-            return 0;
+            Joules += last.PowerWatts * (runEnd - last.Timestamp).TotalSeconds;
         }
 
-        var span = (to.Timestamp - from.Timestamp).TotalSeconds;
-        double PowerAt(DateTime t) => from.PowerWatts + (to.PowerWatts - from.PowerWatts) * (t - from.Timestamp).TotalSeconds / span;
-        return (PowerAt(a) + PowerAt(b)) / 2 * (b - a).TotalSeconds;
+        _previous = reading;
     }
 }
