@@ -69,7 +69,7 @@ internal sealed class ExpectedResults
 
     // The job's energy is a sum over its nodes' shares, in whatever order they arrive: compared to 1e-9.
     public static string Describe(JobEnergy e) => string.Create(CultureInfo.InvariantCulture,
-        $"{e.JobId} {e.User} {e.Account} {e.FinalState} {e.StartTime:O} {e.EndTime:O} nodes={e.NodeCount} readings={e.ReadingCount} kWh={e.EnergyKilowattHours:G9} peak={e.PeakPowerWatts:R} mean={e.MeanPowerWatts:G9}");
+        $"{e.JobId} {e.User} {e.Account} {e.FinalState} {e.StartTime:O} {e.EndTime:O} nodes={e.NodeCount} readings={e.ReadingCount} kWh={e.EnergyKilowattHours:G9} mean={e.MeanJobPowerWatts:G9} peak={e.PeakJobPowerWatts:R} node mean={e.MeanNodePowerWatts:G9} node peak={e.PeakNodePowerWatts:R}");
 
     /// <summary>The energy from the simulated readings alone (trapezoids of one second between the run's readings on each node, the last held), as the domain tests compute it.</summary>
     public double IndependentKilowattHours(JobEnergy energy)

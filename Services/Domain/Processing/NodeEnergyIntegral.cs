@@ -7,11 +7,14 @@ namespace HpcAspire.Domain.Processing;
 /// interpolated linearly between consecutive ones, and held at the first one back to the start and at
 /// the last one up to the end. A reading at or after the end is not the job's (a node's sensors read
 /// after the scheduler's decisions at a tick, so the reading at the job's end tick shows the next job,
-/// or idle), so it only tells that the run's energy is complete.
+/// or idle), so it only tells that the run's energy is complete. The readings inside are kept as power
+/// samples, so the job's total power can be summed across its nodes instant by instant.
 /// </summary>
 public sealed class NodeEnergyIntegral(DateTime start)
 {
     private NodeReading? _previous;
+    // Null when the samples before some point are unknown (restored from a state written before they were kept).
+    private List<PowerSample>? _power = [];
 
     public DateTime Start { get; } = start;
 
@@ -23,11 +26,14 @@ public sealed class NodeEnergyIntegral(DateTime start)
     /// <summary>Readings taken inside the run.</summary>
     public long ReadingCount { get; private set; }
 
+    /// <summary>The readings inside the run so far as power samples, in time order; null if not known from the run's start.</summary>
+    public IReadOnlyList<PowerSample>? Power => _power;
+
     public DateTime? LastReadingTime => _previous?.Timestamp;
 
     public bool IsCompleteFor(DateTime end) => LastReadingTime >= end;
 
-    public EnergyIntegralState Export(string jobId) => new(jobId, Start, _previous, Joules, PeakPowerWatts, ReadingCount);
+    public EnergyIntegralState Export(string jobId) => new(jobId, Start, _previous, Joules, PeakPowerWatts, ReadingCount, _power is null ? null : [.. _power]);
 
     public static NodeEnergyIntegral Import(EnergyIntegralState state) => new(state.Start)
     {
@@ -35,6 +41,7 @@ public sealed class NodeEnergyIntegral(DateTime start)
         Joules = state.Joules,
         PeakPowerWatts = state.PeakPowerWatts,
         ReadingCount = state.ReadingCount,
+        _power = state.Power is null ? null : [.. state.Power],
     };
 
     /// <param name="end">The run's end if the job has ended by the reading's time, else null.</param>
@@ -53,6 +60,7 @@ public sealed class NodeEnergyIntegral(DateTime start)
                 ? reading.PowerWatts * (reading.Timestamp - Start).TotalSeconds
                 : (last.PowerWatts + reading.PowerWatts) / 2 * (reading.Timestamp - last.Timestamp).TotalSeconds;
             PeakPowerWatts = Math.Max(PeakPowerWatts, reading.PowerWatts);
+            _power?.Add(new PowerSample { Time = reading.Timestamp, Watts = reading.PowerWatts });
             ReadingCount++;
         }
         else if (reading.Timestamp >= runEnd && last is not null)

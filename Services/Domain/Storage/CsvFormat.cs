@@ -101,6 +101,9 @@ public sealed class CsvLine
         return this;
     }
 
+    /// <summary>An empty field for a value not known.</summary>
+    public CsvLine Number(double? value) => value is { } known ? Number(known) : Field(null);
+
     public CsvLine Number(long value)
     {
         Separator();

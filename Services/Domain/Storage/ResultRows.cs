@@ -16,7 +16,7 @@ public static class ResultRows
     public static readonly string[] JobEnergyHeader =
     [
         "job_id", "user", "account", "final_state", "start_time", "end_time", "node_count", "reading_count",
-        "energy_kwh", "peak_power_w", "mean_power_w",
+        "energy_kwh", "mean_job_power_w", "peak_job_power_w", "mean_node_power_w", "peak_node_power_w",
     ];
 
     // One line per thread (the RabbitMQ sink may format on several), cleared before each record: a record abandoned
@@ -47,6 +47,7 @@ public static class ResultRows
         .Field(energy.JobId).Field(energy.User).Field(energy.Account).Field(energy.FinalState.ToString())
         .Timestamp(energy.StartTime).Timestamp(energy.EndTime)
         .Number(energy.NodeCount).Number(energy.ReadingCount)
-        .Number(energy.EnergyKilowattHours).Number(energy.PeakPowerWatts).Number(energy.MeanPowerWatts)
+        .Number(energy.EnergyKilowattHours)
+        .Number(energy.MeanJobPowerWatts).Number(energy.PeakJobPowerWatts).Number(energy.MeanNodePowerWatts).Number(energy.PeakNodePowerWatts)
         .End();
 }
