@@ -210,6 +210,20 @@ public class ProcessingTests
     }
 
     [Fact]
+    public void A_run_with_more_readings_than_samples_are_kept_for_gives_them_up_and_its_job_has_no_total_peak()
+    {
+        var integral = new NodeEnergyIntegral(T0);
+        for (var second = 0; second <= NodeEnergyIntegral.MaxPowerSamples; second++)
+        {
+            integral.Add(Reading(second, power: 300));
+        }
+
+        Assert.Null(integral.Power);
+        Assert.Equal(NodeEnergyIntegral.MaxPowerSamples + 1, integral.ReadingCount);
+        Assert.Equal(300.0 * NodeEnergyIntegral.MaxPowerSamples, integral.Joules, precision: 6);
+    }
+
+    [Fact]
     public void An_integral_restored_without_its_power_samples_does_not_make_up_the_ones_it_missed()
     {
         var integral = new NodeEnergyIntegral(T0);

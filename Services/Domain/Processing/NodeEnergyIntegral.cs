@@ -12,8 +12,15 @@ namespace HpcAspire.Domain.Processing;
 /// </summary>
 public sealed class NodeEnergyIntegral(DateTime start)
 {
+    /// <summary>
+    /// Power samples kept at most: two hours of readings at 1 Hz, about 100 KB in a share (Kafka's default message limit
+    /// is 1 MB) and in each snapshot. A longer run keeps its energy and node peak, and gives up its samples, so its job
+    /// has no total peak rather than a share too large to send.
+    /// </summary>
+    public const int MaxPowerSamples = 7_200;
+
     private NodeReading? _previous;
-    // Null when the samples before some point are unknown (restored from a state written before they were kept).
+    // Null when not all the run's samples are known (restored from a state written before they were kept, or too many).
     private List<PowerSample>? _power = [];
 
     public DateTime Start { get; } = start;
@@ -26,7 +33,7 @@ public sealed class NodeEnergyIntegral(DateTime start)
     /// <summary>Readings taken inside the run.</summary>
     public long ReadingCount { get; private set; }
 
-    /// <summary>The readings inside the run so far as power samples, in time order; null if not known from the run's start.</summary>
+    /// <summary>The readings inside the run so far as power samples, in time order; null if not all are known (see <see cref="MaxPowerSamples"/>).</summary>
     public IReadOnlyList<PowerSample>? Power => _power;
 
     public DateTime? LastReadingTime => _previous?.Timestamp;
@@ -61,6 +68,11 @@ public sealed class NodeEnergyIntegral(DateTime start)
                 : (last.PowerWatts + reading.PowerWatts) / 2 * (reading.Timestamp - last.Timestamp).TotalSeconds;
             PeakPowerWatts = Math.Max(PeakPowerWatts, reading.PowerWatts);
             _power?.Add(new PowerSample { Time = reading.Timestamp, Watts = reading.PowerWatts });
+            if (_power?.Count > MaxPowerSamples)
+            {
+                _power = null;
+            }
+
             ReadingCount++;
         }
         else if (reading.Timestamp >= runEnd && last is not null)
