@@ -39,7 +39,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
             .WithClusterSimulation(stream)
             .WithTraceSampling()
             .WithPromptTiering()
-            .WithReference(kafka).WaitFor(kafka)
+            .WithKafka(kafka)
             .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
     }
 
@@ -54,7 +54,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
             .WithTraceSampling()
             .WithPromptTiering()
             .WithEmbeddedKafkaTuning(infrastructure)
-            .WithReference(kafka).WaitFor(kafka)
+            .WithKafka(kafka)
             .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
     }
 
@@ -66,7 +66,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
         .WithEmbeddedKafkaTuning(infrastructure)
         .WithTraceSampling()
         .WithPromptTiering()
-        .WithReference(kafka).WaitFor(kafka)
+        .WithKafka(kafka)
         .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
 }
 

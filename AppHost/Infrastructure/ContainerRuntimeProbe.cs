@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 
 namespace HpcAspire.AppHost.Infrastructure;
 
@@ -8,24 +9,38 @@ public interface IContainerRuntimeProbe
     ContainerRuntimeStatus Probe();
 }
 
-public sealed record ContainerRuntimeStatus(bool IsHealthy, string Description);
+/// <param name="Runtime">The runtime that answered (docker or podman), else null.</param>
+/// <param name="IsConfigured">Whether the runtime was named by configuration rather than found by trying each.</param>
+public sealed record ContainerRuntimeStatus(bool IsHealthy, string Description, string? Runtime = null, bool IsConfigured = false);
 
 /// <summary>
-/// Asks the runtime Aspire would use (ASPIRE_CONTAINER_RUNTIME, else docker then podman) for its
-/// server version. A client without an engine behind it (as on machines without Docker) is not healthy.
+/// Asks the runtime Aspire would use (configured as Aspire reads it: <c>ASPIRE_CONTAINER_RUNTIME</c>, then
+/// <c>DOTNET_ASPIRE_CONTAINER_RUNTIME</c>, from configuration, which includes the environment; else docker, then podman)
+/// for its server version. A client without an engine behind it (as on machines without Docker) is not healthy.
 /// </summary>
-public sealed class ContainerRuntimeProbe : IContainerRuntimeProbe
+/// <param name="executableDirectory">Where to find the runtimes' executables; null for the PATH.</param>
+public sealed class ContainerRuntimeProbe(IConfiguration configuration, string? executableDirectory = null) : IContainerRuntimeProbe
 {
+    internal const string RuntimeKey = "ASPIRE_CONTAINER_RUNTIME";
+    internal const string LegacyRuntimeKey = "DOTNET_ASPIRE_CONTAINER_RUNTIME";
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private ContainerRuntimeStatus? _status;
 
     public ContainerRuntimeStatus Probe() => _status ??= ProbeOnce();
 
-    private static ContainerRuntimeStatus ProbeOnce()
+    /// <summary>
+    /// The Go template that prints the engine's version, which only a running engine answers. The two runtimes
+    /// name it differently: podman's info has no ServerVersion field.
+    /// </summary>
+    internal static string ServerVersionFormat(string runtime) =>
+        Path.GetFileName(runtime).StartsWith("podman", StringComparison.OrdinalIgnoreCase) ? "{{.Version.Version}}" : "{{.ServerVersion}}";
+
+    private ContainerRuntimeStatus ProbeOnce()
     {
-        var configured = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME")
-                         ?? Environment.GetEnvironmentVariable("DOTNET_ASPIRE_CONTAINER_RUNTIME");
-        string[] candidates = configured is { Length: > 0 } ? [configured] : ["docker", "podman"];
+        var configured = configuration[RuntimeKey] is { Length: > 0 } runtimeSetting ? runtimeSetting : configuration[LegacyRuntimeKey];
+        var isConfigured = configured is { Length: > 0 };
+        string[] candidates = isConfigured ? [configured!] : ["docker", "podman"];
 
         var findings = new List<string>();
         foreach (var runtime in candidates)
@@ -33,18 +48,19 @@ public sealed class ContainerRuntimeProbe : IContainerRuntimeProbe
             var (answered, detail) = AskServerVersion(runtime);
             if (answered)
             {
-                return new ContainerRuntimeStatus(true, $"{runtime} engine {detail} answered");
+                return new ContainerRuntimeStatus(true, $"{runtime} engine {detail} answered", runtime, isConfigured);
             }
 
             findings.Add($"{runtime}: {detail}");
         }
 
-        return new ContainerRuntimeStatus(false, $"no healthy container runtime ({string.Join("; ", findings)})");
+        return new ContainerRuntimeStatus(false, $"no healthy container runtime ({string.Join("; ", findings)})", IsConfigured: isConfigured);
     }
 
-    private static (bool Answered, string Detail) AskServerVersion(string runtime)
+    private (bool Answered, string Detail) AskServerVersion(string runtime)
     {
-        var startInfo = new ProcessStartInfo(runtime, ["info", "--format", "{{.ServerVersion}}"])
+        var executable = executableDirectory is null ? runtime : Path.Combine(executableDirectory, runtime);
+        var startInfo = new ProcessStartInfo(executable, ["info", "--format", ServerVersionFormat(runtime)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -17,6 +17,12 @@ public sealed record InfrastructureSettings
     /// <summary>Why <see cref="Mode"/> was chosen, for the start-up log.</summary>
     public required string ModeReason { get; init; }
 
+    /// <summary>
+    /// The container runtime that answered when the AppHost looked for one and none was configured (podman when only
+    /// Podman runs): DCP is told to use it, since by itself it would try docker. Null when configured or not probed.
+    /// </summary>
+    public string? DetectedContainerRuntime { get; init; }
+
     /// <summary>Where embedded brokers keep their data, logs and home directories.</summary>
     public required string DataDirectory { get; init; }
 
@@ -42,6 +48,11 @@ public sealed record InfrastructureSettings
             (false, var forced) => (forced, $"forced by {ModeKey}={forced}"),
         };
 
+        // Containers in run mode need the runtime that answers; a forced mode asks too, only to find which one.
+        var detected = !isPublishMode && mode == InfrastructureMode.Containers && probe.Probe() is { IsHealthy: true, IsConfigured: false } found
+            ? found.Runtime
+            : null;
+
         var dataDirectory = configuration[DataDirectoryKey] is { Length: > 0 } configured
             ? Path.GetFullPath(configured, appHostDirectory)
             : Path.Combine(appHostDirectory, ".data");
@@ -50,6 +61,7 @@ public sealed record InfrastructureSettings
         {
             Mode = mode,
             ModeReason = reason,
+            DetectedContainerRuntime = detected,
             DataDirectory = dataDirectory,
             Kafka = KafkaSettings.Load(configuration.GetSection(KafkaSettings.SectionName)),
             RabbitMQ = RabbitMQSettings.Load(configuration.GetSection(RabbitMQSettings.SectionName)),

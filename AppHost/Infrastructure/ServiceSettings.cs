@@ -17,6 +17,13 @@ internal static class ServiceSettings
         });
 
     /// <summary>
+    /// The service's Kafka cluster, referenced and waited for. A cluster that failed to start fails the service's start
+    /// too, rather than leaving it Waiting without a word.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithKafka(this IResourceBuilder<ProjectResource> service, IResourceBuilder<IResourceWithConnectionString> kafka) =>
+        service.WithReference(kafka).WaitFor(kafka, WaitBehavior.StopOnResourceUnavailable);
+
+    /// <summary>
     /// Runs the service's RabbitMQ adapters; every service of that application must agree on the reading shards and the
     /// processor replicas, whose queues each of them declares.
     /// </summary>

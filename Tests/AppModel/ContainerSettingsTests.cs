@@ -37,14 +37,27 @@ public class ContainerSettingsTests
         Assert.Equal(directory, variables[variable]);
     }
 
-    private static async Task<JsonElement> EvaluateAsync(string service)
+    [Fact]
+    public async Task A_tool_that_names_the_tag_gets_that_tag_alone_and_the_SDK_accepts_it()
+    {
+        // Aspire's publisher and aspirate pass ContainerImageTag; with ContainerImageTags also set the SDK stops with
+        // CONTAINER2008. ComputeContainerConfig is the SDK's own check of the two, and runs without a registry.
+        var settings = await EvaluateAsync("Sink", "-t:ComputeContainerConfig", "-p:ContainerImageTag=2.3.4");
+
+        var properties = settings.GetProperty("Properties");
+        Assert.Equal("2.3.4", properties.GetProperty("ContainerImageTag").GetString());
+        Assert.Equal("", properties.GetProperty("ContainerImageTags").GetString());
+    }
+
+    private static async Task<JsonElement> EvaluateAsync(string service, params string[] extraArguments)
     {
         var repositoryRoot = Path.GetDirectoryName(Projects.HpcAspire_AppHost.ProjectPath)!; // ProjectPath is the AppHost's directory
         var project = Path.Combine(repositoryRoot, "Services", service, $"HpcAspire.{service}.csproj");
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in (string[])["msbuild", project, "-getProperty:ContainerRepository", "-getProperty:ContainerImageTags",
-                     "-getProperty:ContainerUser", "-getItem:ContainerPort", "-getItem:ContainerEnvironmentVariable"])
+                     "-getProperty:ContainerImageTag", "-getProperty:ContainerUser", "-getItem:ContainerPort", "-getItem:ContainerEnvironmentVariable",
+                     .. extraArguments])
         {
             start.ArgumentList.Add(argument);
         }

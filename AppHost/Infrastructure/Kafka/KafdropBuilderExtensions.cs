@@ -17,7 +17,10 @@ internal static class KafdropBuilderExtensions
             .WithHttpEndpoint(targetPort: Port, name: "http")
             .WithEnvironment("KAFKA_BROKERCONNECT", kafka.Resource.InternalBootstrapServers)
             .WithEnvironment("SCHEMAREGISTRY_CONNECT", "http://" + schemaRegistry.Resource.Name + ":" + SchemaRegistryResource.Port)
-            .WithEnvironment("CMD_ARGS", "--message.format=AVRO --topic.deleteEnabled=false")
+            // Values are Avro on the application's topics; keys are plain strings (node or job ids), which Kafdrop would
+            // also decode as Avro unless the key format is set. The processor-state and dead-letters topics carry
+            // no Avro (snapshots and failed messages as they came): choose DEFAULT for them in Kafdrop's topic view.
+            .WithEnvironment("CMD_ARGS", "--message.format=AVRO --message.keyFormat=DEFAULT --topic.deleteEnabled=false")
             .WithHttpHealthCheck("/actuator/health")
             .WithReferenceRelationship(kafka)
             .WaitFor(kafka)

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
 
 namespace HpcAspire.AppHost.Infrastructure.Kafka;
 
@@ -13,10 +12,18 @@ internal static class KafkaClusterBuilderExtensions
     // KRaft needs one id for the whole cluster: 16 bytes, base64url ("HpcAspireKafka01").
     internal const string ClusterId = "SHBjQXNwaXJlS2Fma2EwMQ";
 
+    // Where cp-kafka keeps its log segments (the image's declared volume); a named volume there keeps a broker's
+    // data when the dashboard restarts its container.
+    internal const string DataDirectory = "/var/lib/kafka/data";
+
+    // The image's default is a 1 GiB heap per broker; three of them and the registry do not fit the 2 GiB a small
+    // Docker Desktop VM gives. 512 MiB is plenty for this application's few MB/s.
+    internal const string BrokerHeap = "-Xms512m -Xmx512m";
+
     /// <summary>
-    /// A cluster of KRaft broker containers (each broker is also a controller). The connection
-    /// string lists every broker's host listener; the application's topics are created once all
-    /// brokers are healthy.
+    /// A cluster of KRaft broker containers (each broker is also a controller), and the one-shot container that
+    /// creates the application's topics. The connection string lists every broker's host listener; the cluster runs
+    /// once every broker is healthy and the topics exist.
     /// </summary>
     public static IResourceBuilder<KafkaClusterResource> AddKafkaContainers(
         this IDistributedApplicationBuilder builder, string name, KafkaSettings settings)
@@ -33,47 +40,43 @@ internal static class KafkaClusterBuilderExtensions
         var voters = string.Join(",", Enumerable.Range(1, settings.Brokers)
             .Select(id => $"{id}@{BrokerName(name, id)}:{KafkaBrokerResource.ControllerPort}"));
 
+        var brokers = new List<IResourceBuilder<KafkaBrokerResource>>();
         for (var nodeId = 1; nodeId <= settings.Brokers; nodeId++)
         {
             var broker = new KafkaBrokerResource(BrokerName(name, nodeId), nodeId);
             cluster.AddBroker(broker);
-            builder.AddResource(broker)
+            brokers.Add(builder.AddResource(broker)
                 .WithImage(KafkaImage, ConfluentPlatformTag)
                 .WithEndpoint(targetPort: KafkaBrokerResource.HostPort, name: KafkaBrokerResource.HostEndpointName)
                 .WithEndpoint(targetPort: KafkaBrokerResource.InternalPort, name: KafkaBrokerResource.InternalEndpointName)
                 .WithEndpoint(targetPort: KafkaBrokerResource.ControllerPort, name: KafkaBrokerResource.ControllerEndpointName)
+                .WithVolume(VolumeName(broker.Name), DataDirectory)
                 .WithEnvironment(context => ConfigureBroker(context, broker, settings, voters))
                 .WithHealthCheck(AddMetadataHealthCheck(builder, broker.Name,
-                    ct => broker.HostEndpoint.Property(EndpointProperty.HostAndPort).GetValueAsync(ct), requiredBrokers: 1))
-                .WithParentRelationship(clusterBuilder);
+                    ct => broker.HostEndpoint.Property(EndpointProperty.HostAndPort).GetValueAsync(ct), requiredBrokers: 1, checkAdvertised: true))
+                .WithParentRelationship(clusterBuilder));
         }
 
-        clusterBuilder.WithHealthCheck(AddMetadataHealthCheck(builder, name,
-            ct => cluster.ConnectionStringExpression.GetValueAsync(ct), requiredBrokers: settings.Brokers));
-
-        // The cluster runs once every broker is healthy and the application's topics exist.
-        clusterBuilder.OnInitializeResource(async (resource, @event, ct) =>
+        var topics = builder.AddKafkaTopicCreation($"{name}-topics", cluster, settings);
+        foreach (var broker in brokers)
         {
-            await @event.Notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.Waiting });
-            foreach (var broker in resource.Brokers)
-            {
-                await @event.Notifications.WaitForResourceHealthyAsync(broker.Name, ct);
-            }
+            topics.WaitFor(broker);
+        }
 
-            var bootstrapServers = await resource.ConnectionStringExpression.GetValueAsync(ct);
-            await KafkaTopicProvisioner.CreateTopicsAsync(bootstrapServers!, resource.Settings, @event.Logger, ct);
-            await @event.Eventing.PublishAsync(new ConnectionStringAvailableEvent(resource, @event.Services), ct);
-            await @event.Notifications.PublishUpdateAsync(resource, s => s with
-            {
-                State = KnownResourceStates.Running,
-                StartTimeStamp = DateTime.UtcNow,
-            });
-        });
+        topics.WithParentRelationship(clusterBuilder);
+        cluster.TopicCreation = topics.Resource;
 
+        clusterBuilder.WithHealthCheck(AddMetadataHealthCheck(builder, name,
+            ct => cluster.ConnectionStringExpression.GetValueAsync(ct), requiredBrokers: settings.Brokers, checkAdvertised: true));
+        clusterBuilder.OnInitializeResource((resource, @event, ct) => KafkaClusterStartup.RunAsync(resource, @event, KafkaClusterStartup.DefaultTimeout, ct));
         return clusterBuilder;
     }
 
     internal static string BrokerName(string clusterName, int nodeId) => $"{clusterName}-{nodeId}";
+
+    // Fixed rather than Aspire's generated names (which hash the AppHost's path), so the published manifest is the
+    // same on every machine.
+    internal static string VolumeName(string brokerName) => $"hpcaspire-{brokerName}-data";
 
     private static void ConfigureBroker(EnvironmentCallbackContext context, KafkaBrokerResource broker, KafkaSettings settings, string voters)
     {
@@ -88,8 +91,9 @@ internal static class KafkaClusterBuilderExtensions
         env["KAFKA_LISTENERS"] =
             $"HOST://0.0.0.0:{KafkaBrokerResource.HostPort},INTERNAL://0.0.0.0:{KafkaBrokerResource.InternalPort},CONTROLLER://0.0.0.0:{KafkaBrokerResource.ControllerPort}";
 
-        // Run mode: services on the host reach the broker through its host port, containers by
-        // resource name on Aspire's container network. Publish mode: the endpoints' own addresses.
+        // Run mode: services on the host reach the broker through its host (proxy) port, containers by resource name
+        // on Aspire's container network. Publish mode: the endpoints' own addresses. HostEndpoint is pinned to the
+        // host network, so its port here is the host port even though this environment is resolved for a container.
         env["KAFKA_ADVERTISED_LISTENERS"] = context.ExecutionContext.IsRunMode
             ? ReferenceExpression.Create(
                 $"HOST://localhost:{broker.HostEndpoint.Property(EndpointProperty.Port)},INTERNAL://{broker.Name}:{KafkaBrokerResource.InternalPort.ToString()}")
@@ -105,14 +109,17 @@ internal static class KafkaClusterBuilderExtensions
         env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] = minIsr;
         env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] = "false";
         env["KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS"] = "0";
+        env["KAFKA_LOG_DIRS"] = DataDirectory;
+        env["KAFKA_HEAP_OPTS"] = BrokerHeap;
     }
 
     internal static string AddMetadataHealthCheck(
-        IDistributedApplicationBuilder builder, string resourceName, Func<CancellationToken, ValueTask<string?>> bootstrapServers, int requiredBrokers)
+        IDistributedApplicationBuilder builder, string resourceName, Func<CancellationToken, ValueTask<string?>> bootstrapServers, int requiredBrokers,
+        bool checkAdvertised = false)
     {
         var key = $"{resourceName}-metadata";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            key, _ => new KafkaClusterHealthCheck(bootstrapServers, requiredBrokers), failureStatus: null, tags: null));
+            key, _ => new KafkaClusterHealthCheck(bootstrapServers, requiredBrokers, checkAdvertised), failureStatus: null, tags: null));
         return key;
     }
 }

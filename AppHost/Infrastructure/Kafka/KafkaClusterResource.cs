@@ -35,6 +35,9 @@ public sealed class KafkaClusterResource(string name, KafkaSettings settings) : 
     public string InternalBootstrapServers =>
         string.Join(",", _brokers.Select(broker => $"{broker.Name}:{KafkaBrokerResource.InternalPort}"));
 
+    /// <summary>The container that creates the application's topics once the brokers run.</summary>
+    public KafkaTopicCreationResource? TopicCreation { get; internal set; }
+
     internal void AddBroker(KafkaBrokerResource broker) => _brokers.Add(broker);
 }
 
@@ -50,9 +53,14 @@ public sealed class KafkaBrokerResource(string name, int nodeId) : ContainerReso
 
     public int NodeId { get; } = nodeId;
 
-    /// <summary>The listener clients on the host (the application's services) use.</summary>
-    public EndpointReference HostEndpoint => field ??= new(this, HostEndpointName);
+    /// <summary>
+    /// The listener clients on the host (the application's services) use. Pinned to the host network: the broker's
+    /// own environment is resolved on the container network, where an unpinned reference would give the container
+    /// port (9092) instead of the host port the proxy listens on, and the broker would advertise an address no host
+    /// client can reach.
+    /// </summary>
+    public EndpointReference HostEndpoint => field ??= new(this, HostEndpointName, KnownNetworkIdentifiers.LocalhostNetwork);
 
     /// <summary>The listener brokers and containers on the cluster network use.</summary>
-    public EndpointReference InternalEndpoint => field ??= new(this, InternalEndpointName);
+    public EndpointReference InternalEndpoint => field ??= new(this, InternalEndpointName, KnownNetworkIdentifiers.DefaultAspireContainerNetwork);
 }

@@ -21,6 +21,12 @@ internal static class RabbitMQBrokerBuilderExtensions
 
         return infrastructure.Mode == InfrastructureMode.Embedded
             ? builder.AddLocalRabbitMQ(name, userName, password, infrastructure)
-            : builder.AddRabbitMQ(name, userName, password).WithManagementPlugin();
+            : builder.AddRabbitMQ(name, userName, password).WithImageTag(ContainerImageTag).WithManagementPlugin()
+                // Quorum queues and their messages survive a restart of the container (a fixed name: the manifest must
+                // not depend on the machine's paths).
+                .WithDataVolume("hpcaspire-rabbitmq-data");
     }
+
+    // Pinned to a release like the Kafka images, rather than the integration's moving "4.3-management".
+    internal const string ContainerImageTag = "4.3.4-management";
 }
