@@ -3,7 +3,7 @@ using Avro.Specific;
 
 namespace HpcAspire.Contracts;
 
-/// <summary>Energy a job used, emitted once when it has ended (JobEnergy.avsc).</summary>
+/// <summary>Energy a job used, emitted once when it has ended (JobEnergy.avsc): powers of the whole job and of one node, named so.</summary>
 public sealed class JobEnergy : ISpecificRecord
 {
     public static readonly Schema _SCHEMA = AvroSchemas.Load(nameof(JobEnergy));
@@ -17,8 +17,10 @@ public sealed class JobEnergy : ISpecificRecord
     public int NodeCount { get; set; }
     public long ReadingCount { get; set; }
     public double EnergyKilowattHours { get; set; }
-    public double PeakPowerWatts { get; set; }
-    public double MeanPowerWatts { get; set; }
+    public double MeanJobPowerWatts { get; set; }
+    public double? PeakJobPowerWatts { get; set; }
+    public double? MeanNodePowerWatts { get; set; }
+    public double PeakNodePowerWatts { get; set; }
 
     public Schema Schema => _SCHEMA;
 
@@ -33,8 +35,10 @@ public sealed class JobEnergy : ISpecificRecord
         6 => NodeCount,
         7 => ReadingCount,
         8 => EnergyKilowattHours,
-        9 => PeakPowerWatts,
-        10 => MeanPowerWatts,
+        9 => MeanJobPowerWatts,
+        10 => PeakJobPowerWatts!,
+        11 => MeanNodePowerWatts!,
+        12 => PeakNodePowerWatts,
         _ => throw new AvroRuntimeException($"Bad index {fieldPos} in JobEnergy.Get()"),
     };
 
@@ -51,8 +55,10 @@ public sealed class JobEnergy : ISpecificRecord
             case 6: NodeCount = (int)fieldValue; break;
             case 7: ReadingCount = (long)fieldValue; break;
             case 8: EnergyKilowattHours = (double)fieldValue; break;
-            case 9: PeakPowerWatts = (double)fieldValue; break;
-            case 10: MeanPowerWatts = (double)fieldValue; break;
+            case 9: MeanJobPowerWatts = (double)fieldValue; break;
+            case 10: PeakJobPowerWatts = (double?)fieldValue; break;
+            case 11: MeanNodePowerWatts = (double?)fieldValue; break;
+            case 12: PeakNodePowerWatts = (double)fieldValue; break;
             default: throw new AvroRuntimeException($"Bad index {fieldPos} in JobEnergy.Put()");
         }
     }

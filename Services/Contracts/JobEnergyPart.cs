@@ -19,6 +19,7 @@ public sealed class JobEnergyPart : ISpecificRecord
     public long ReadingCount { get; set; }
     public double Joules { get; set; }
     public double PeakPowerWatts { get; set; }
+    public IList<PowerSample> Power { get; set; } = [];
 
     public Schema Schema => _SCHEMA;
 
@@ -35,6 +36,7 @@ public sealed class JobEnergyPart : ISpecificRecord
         8 => ReadingCount,
         9 => Joules,
         10 => PeakPowerWatts,
+        11 => Power,
         _ => throw new AvroRuntimeException($"Bad index {fieldPos} in JobEnergyPart.Get()"),
     };
 
@@ -53,6 +55,7 @@ public sealed class JobEnergyPart : ISpecificRecord
             case 8: ReadingCount = (long)fieldValue; break;
             case 9: Joules = (double)fieldValue; break;
             case 10: PeakPowerWatts = (double)fieldValue; break;
+            case 11: Power = (IList<PowerSample>)fieldValue; break;
             default: throw new AvroRuntimeException($"Bad index {fieldPos} in JobEnergyPart.Put()");
         }
     }

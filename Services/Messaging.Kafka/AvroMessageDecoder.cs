@@ -92,7 +92,8 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     {
         var writerSchema = Avro.Schema.Parse((await registry.GetSchemaAsync(id).ConfigureAwait(false)).SchemaString);
         var isBatch = writerSchema is ArraySchema;
-        var recordSchema = writerSchema is ArraySchema array ? array.ItemSchema : writerSchema;
+        // Fields renamed since the writer wrote are found by the reader's aliases, which Apache.Avro alone does not complete.
+        var recordSchema = AvroFieldAliases.ApplyTo(writerSchema is ArraySchema array ? array.ItemSchema : writerSchema, ReaderSchema);
         // Written with the reader's own schema (the same binary layout): the record's codec reads it, when it has one.
         var codec = SchemaNormalization.ToParsingForm(recordSchema) == ReaderForm ? Codec : null;
         return readers.GetOrAdd(id, new WriterOf(new SpecificDatumReader<T>(recordSchema, ReaderSchema), codec, isBatch));

@@ -39,7 +39,7 @@ internal static class ResultValidation
             return $"Job {energy.JobId} ends ({energy.EndTime:O}) before it starts ({energy.StartTime:O}).";
         }
 
-        if (NotFinite(energy.EnergyKilowattHours, energy.PeakPowerWatts, energy.MeanPowerWatts))
+        if (NotFinite(energy.EnergyKilowattHours, energy.MeanJobPowerWatts, energy.PeakJobPowerWatts ?? 0, energy.MeanNodePowerWatts ?? 0, energy.PeakNodePowerWatts))
         {
             return $"Job {energy.JobId} has an energy or power that is not a finite number.";
         }

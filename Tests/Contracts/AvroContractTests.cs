@@ -130,12 +130,13 @@ public class AvroContractTests
     {
         JobId = "job-000042", NodeId = "node-003", User = "ada", Account = "climate-lab", FinalState = JobState.Cancelled,
         StartTime = Noon, EndTime = Noon.AddMinutes(5), NodeCount = 2, ReadingCount = 300, Joules = 240_000.5, PeakPowerWatts = 905,
+        Power = [new PowerSample { Time = Noon, Watts = 812.5 }, new PowerSample { Time = Noon.AddSeconds(1), Watts = 905 }],
     };
 
     private static JobEnergy SampleJobEnergy() => new()
     {
         JobId = "job-000042", User = "ada", Account = "climate-lab", FinalState = JobState.Completed,
         StartTime = Noon, EndTime = Noon.AddHours(1), NodeCount = 2, ReadingCount = 7200,
-        EnergyKilowattHours = 1.625, PeakPowerWatts = 905, MeanPowerWatts = 812.5,
+        EnergyKilowattHours = 1.625, MeanJobPowerWatts = 1_625, PeakJobPowerWatts = 1_790, MeanNodePowerWatts = 812.5, PeakNodePowerWatts = 905,
     };
 }

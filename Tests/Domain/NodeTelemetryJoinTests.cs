@@ -1,6 +1,8 @@
+using System.Globalization;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Domain.Simulation;
+using HpcAspire.Domain.Storage;
 
 namespace HpcAspire.Tests.Domain;
 
@@ -46,13 +48,15 @@ public class NodeTelemetryJoinTests
         Assert.True(energies.Count > 10, $"only {energies.Count} jobs' energy");
         foreach (var energy in energies)
         {
-            // Readings every second on the second, runs start and end on ticks: the energy is
-            // the sum of trapezoids of one second from start to end.
+            // Readings every second on the second, runs start and end on ticks: the energy is the sum of
+            // trapezoids of one second between the run's readings, and its last reading held for the last second
+            // (the reading at the end tick is taken after the scheduler ended the job: the next job's, or idle).
             var nodes = ended.Single(e => e.JobId == energy.JobId).Nodes;
             var joules = 0.0;
             for (var t = energy.StartTime; t < energy.EndTime; t = t.AddSeconds(1))
             {
-                joules += nodes.Sum(node => (powerByNodeAndTime[(node, t)] + powerByNodeAndTime[(node, t.AddSeconds(1))]) / 2);
+                var next = t.AddSeconds(1) < energy.EndTime ? t.AddSeconds(1) : t;
+                joules += nodes.Sum(node => (powerByNodeAndTime[(node, t)] + powerByNodeAndTime[(node, next)]) / 2);
             }
 
             var expectedKwh = joules / 3_600_000;
@@ -65,6 +69,57 @@ public class NodeTelemetryJoinTests
         // Every job that ended before the last tick (so its closing readings exist) has its energy.
         var last = Ticks[^1].Time;
         Assert.Equal(ended.Where(e => e.Timestamp < last).Select(e => e.JobId).Order(), energies.Select(e => e.JobId).Order());
+    }
+
+    [Fact]
+    public void A_jobs_peak_is_the_highest_sum_of_its_nodes_readings_at_one_tick_and_its_node_peak_the_highest_single_reading()
+    {
+        var output = Run(InterleavedByTick());
+        var assembler = new JobEnergyAssembler();
+        var energies = output.EnergyParts.Select(assembler.Add).OfType<JobEnergy>().ToList();
+        var readingsByTime = Ticks.ToDictionary(t => t.Time, t => t.Readings.ToDictionary(r => r.NodeId, r => r.PowerWatts));
+        var ended = Ticks.SelectMany(t => t.JobEvents).Where(e => e.State is JobState.Completed or JobState.Failed or JobState.Cancelled).ToDictionary(e => e.JobId);
+
+        Assert.Contains(energies, e => e.NodeCount >= 4);
+        foreach (var energy in energies)
+        {
+            // The scheduler's ticks are the nodes' reading times: the job's total at a tick is its nodes' readings summed (in node order).
+            var nodes = ended[energy.JobId].Nodes.Order(StringComparer.Ordinal).ToList();
+            var ticks = readingsByTime.Keys.Where(t => t >= energy.StartTime && t < energy.EndTime).ToList();
+            var totals = ticks.Select(t => nodes.Aggregate(0.0, (sum, node) => sum + readingsByTime[t][node])).ToList();
+
+            Assert.Equal(totals.Max(), energy.PeakJobPowerWatts);
+            Assert.Equal(ticks.SelectMany(t => nodes.Select(node => readingsByTime[t][node])).Max(), energy.PeakNodePowerWatts);
+            Assert.Equal(energy.MeanJobPowerWatts / energy.NodeCount, energy.MeanNodePowerWatts!.Value, precision: 9);
+        }
+    }
+
+    [Fact]
+    public void In_the_job_energy_csv_a_jobs_mean_power_never_exceeds_its_peak_on_the_same_basis()
+    {
+        var output = Run(InterleavedByTick());
+        var assembler = new JobEnergyAssembler();
+        var energies = output.EnergyParts.Select(assembler.Add).OfType<JobEnergy>().ToList();
+        var header = ResultRows.JobEnergyHeader;
+        // Every mean_<basis>power_w column beside its peak_<basis>power_w, as a user reads the file.
+        var pairs = header.Where(c => c.StartsWith("mean_", StringComparison.Ordinal) && c.EndsWith("power_w", StringComparison.Ordinal))
+            .Select(mean => (Mean: Array.IndexOf(header, mean), Peak: Array.IndexOf(header, "peak_" + mean["mean_".Length..])))
+            .ToList();
+
+        Assert.NotEmpty(pairs);
+        Assert.All(pairs, pair => Assert.True(pair.Peak >= 0, $"{header[pair.Mean]} has no peak column on its basis"));
+        Assert.Contains(energies, e => e.NodeCount >= 4);
+        foreach (var energy in energies)
+        {
+            var row = ResultRows.Record(energy)[..^CsvFormat.LineEnd.Length].Split(',');
+            foreach (var (mean, peak) in pairs)
+            {
+                var meanValue = double.Parse(row[mean], CultureInfo.InvariantCulture);
+                var peakValue = double.Parse(row[peak], CultureInfo.InvariantCulture);
+                Assert.True(meanValue <= peakValue,
+                    $"{energy.JobId} on {energy.NodeCount} nodes: {header[mean]} {row[mean]} above {header[peak]} {row[peak]}");
+            }
+        }
     }
 
     [Fact]

@@ -35,8 +35,10 @@ public class ProcessingTests
 
         Assert.NotNull(energy);
         Assert.Equal(1.5, energy.EnergyKilowattHours, precision: 9);
-        Assert.Equal(1500, energy.MeanPowerWatts, precision: 6);
-        Assert.Equal(1000, energy.PeakPowerWatts);
+        Assert.Equal(1500, energy.MeanJobPowerWatts, precision: 6);
+        Assert.Equal(750, energy.MeanNodePowerWatts!.Value, precision: 6);
+        Assert.Equal(1000, energy.PeakNodePowerWatts);
+        Assert.Null(energy.PeakJobPowerWatts); // shares without power samples: the job's total peak is not known
         Assert.Equal(7200, energy.ReadingCount);
         Assert.Equal(JobState.Completed, energy.FinalState);
         Assert.Equal(0, assembler.PendingJobs);
@@ -56,8 +58,30 @@ public class ProcessingTests
         Assert.NotNull(first);
         Assert.NotNull(second);
         Assert.Equal(BitConverter.DoubleToInt64Bits(first.EnergyKilowattHours), BitConverter.DoubleToInt64Bits(second.EnergyKilowattHours));
-        Assert.Equal(BitConverter.DoubleToInt64Bits(first.MeanPowerWatts), BitConverter.DoubleToInt64Bits(second.MeanPowerWatts));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(first.MeanJobPowerWatts), BitConverter.DoubleToInt64Bits(second.MeanJobPowerWatts));
     }
+
+    [Fact]
+    public void A_jobs_peak_is_its_highest_total_at_one_instant_and_a_nodes_peak_its_highest_single_reading()
+    {
+        // node-002 reads half-way between node-001's ticks; each is linear between its readings and held beyond them.
+        var assembler = new JobEnergyAssembler();
+        var first = Part("node-001", joules: 0, peak: 500, readings: 4);
+        first.Power = [Sample(0, 100), Sample(1, 500), Sample(2, 100), Sample(3, 100)];
+        var second = Part("node-002", joules: 0, peak: 400, readings: 3);
+        second.Power = [Sample(0.5, 200), Sample(1.5, 400), Sample(2.5, 200)];
+
+        Assert.Null(assembler.Add(first));
+        var energy = assembler.Add(second);
+
+        // At 1 s: node-001's 500 W and node-002 half-way from 200 to 400 W. Neither node peaks there, and the sum
+        // of their peaks (900 W) is never drawn.
+        Assert.NotNull(energy);
+        Assert.Equal(800, energy.PeakJobPowerWatts!.Value, precision: 9);
+        Assert.Equal(500, energy.PeakNodePowerWatts);
+    }
+
+    private static PowerSample Sample(double second, double watts) => new() { Time = T0.AddSeconds(second), Watts = watts };
 
     private static JobEnergy? AddAll(JobEnergyAssembler assembler, IEnumerable<JobEnergyPart> shares)
     {
@@ -166,21 +190,50 @@ public class ProcessingTests
     }
 
     [Fact]
-    public void Energy_is_clipped_to_the_run_between_readings_and_complete_once_a_reading_reaches_its_end()
+    public void Energy_comes_from_the_runs_own_readings_held_to_its_start_and_end_and_is_complete_once_a_reading_reaches_its_end()
     {
-        // Readings every 2 s at 100, 300, 300 W; the run is [1 s, 3 s).
+        // The run is [1 s, 5 s); readings every 2 s at 100, 300, 200, 900 W: only those at 2 s and 4 s are the job's.
         var integral = new NodeEnergyIntegral(T0.AddSeconds(1));
-        var end = T0.AddSeconds(3);
+        var end = T0.AddSeconds(5);
         integral.Add(Reading(0, power: 100), end);
         integral.Add(Reading(2, power: 300), end);
+        integral.Add(Reading(4, power: 200), end);
         Assert.False(integral.IsCompleteFor(end));
-        integral.Add(Reading(4, power: 300), end);
+        integral.Add(Reading(6, power: 900), end);
 
-        // [1,2]: power 200 -> 300, 250 J; [2,3]: 300 W, 300 J.
-        Assert.Equal(550, integral.Joules, precision: 9);
-        Assert.Equal(1, integral.ReadingCount); // only the reading at 2 s is inside [1 s, 3 s)
+        // [1,2]: 300 W held back to the start, 300 J; [2,4]: 300 -> 200 W, 500 J; [4,5]: 200 W held, 200 J.
+        Assert.Equal(1000, integral.Joules, precision: 9);
+        Assert.Equal(2, integral.ReadingCount);
         Assert.Equal(300, integral.PeakPowerWatts);
+        Assert.Equal([(T0.AddSeconds(2), 300.0), (T0.AddSeconds(4), 200.0)], integral.Power!.Select(s => (s.Time, s.Watts)));
         Assert.True(integral.IsCompleteFor(end));
+    }
+
+    [Fact]
+    public void A_run_with_more_readings_than_samples_are_kept_for_gives_them_up_and_its_job_has_no_total_peak()
+    {
+        var integral = new NodeEnergyIntegral(T0);
+        for (var second = 0; second <= NodeEnergyIntegral.MaxPowerSamples; second++)
+        {
+            integral.Add(Reading(second, power: 300));
+        }
+
+        Assert.Null(integral.Power);
+        Assert.Equal(NodeEnergyIntegral.MaxPowerSamples + 1, integral.ReadingCount);
+        Assert.Equal(300.0 * NodeEnergyIntegral.MaxPowerSamples, integral.Joules, precision: 6);
+    }
+
+    [Fact]
+    public void An_integral_restored_without_its_power_samples_does_not_make_up_the_ones_it_missed()
+    {
+        var integral = new NodeEnergyIntegral(T0);
+        integral.Add(Reading(0, power: 300));
+
+        var restored = NodeEnergyIntegral.Import(integral.Export("job-1") with { Power = null });
+        restored.Add(Reading(1, power: 310));
+
+        Assert.Null(restored.Power);
+        Assert.Equal(305, restored.Joules, precision: 9);
     }
 
     private static NodeReading Reading(int second, double power, double cpu = 60, double gpu = 50) => new()

@@ -40,7 +40,9 @@ public class PipelineTests(ITestOutputHelper log)
             var joules = 0.0;
             for (var t = start; t < jobEnd.Timestamp; t = t.AddSeconds(1))
             {
-                joules += jobEnd.Nodes.Sum(node => (power[(node, t)] + power[(node, t.AddSeconds(1))]) / 2);
+                // The reading at the end tick is already the next job's (or idle): the last second holds the job's last one.
+                var next = t.AddSeconds(1) < jobEnd.Timestamp ? t.AddSeconds(1) : t;
+                joules += jobEnd.Nodes.Sum(node => (power[(node, t)] + power[(node, next)]) / 2);
             }
 
             var kwh = double.Parse(row[Array.IndexOf(header, "energy_kwh")], CultureInfo.InvariantCulture);

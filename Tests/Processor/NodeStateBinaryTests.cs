@@ -23,8 +23,10 @@ public sealed class NodeStateBinaryTests
                     new JobRun("job-2", "bob", "chemistry", ["node-0001"], T0.AddSeconds(21)),
                 ],
                 [
-                    new EnergyIntegralState("job-1", T0, Reading("node-0001", 19), 12_345.678_901_234, 412.5, 20),
-                    new EnergyIntegralState("job-2", T0.AddSeconds(21), null, 0, 0, 0),
+                    new EnergyIntegralState("job-1", T0, Reading("node-0001", 19), 12_345.678_901_234, 412.5, 20,
+                        [.. Enumerable.Range(0, 20).Select(i => new PowerSample { Time = T0.AddSeconds(i), Watts = 380 + i * Math.PI })]),
+                    new EnergyIntegralState("job-2", T0.AddSeconds(21), null, 0, 0, 0, []),
+                    new EnergyIntegralState("job-3", T0.AddSeconds(2), Reading("node-0001", 3), 1.5, 2.5, 2, null),
                 ]),
             new("node-0002", null, [], [], [], []),
         ];
@@ -34,6 +36,37 @@ public sealed class NodeStateBinaryTests
         Assert.Equal(JsonSerializer.Serialize(nodes, PlainJson), JsonSerializer.Serialize(decoded, PlainJson));
         Assert.Equal(DateTimeKind.Utc, decoded[0].Window[0].Timestamp.Kind);
         Assert.Equal(nodes[0].Integrals[0].Joules, decoded[0].Integrals[0].Joules); // bit for bit, not as printed
+        Assert.Equal(nodes[0].Integrals[0].Power!.Select(p => p.Watts), decoded[0].Integrals[0].Power!.Select(p => p.Watts));
+        Assert.Empty(decoded[0].Integrals[1].Power!);
+        Assert.Null(decoded[0].Integrals[2].Power); // not known is not the same as none
+    }
+
+    [Fact]
+    public void An_integral_of_version_2_is_read_with_its_power_samples_not_known()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer))
+        {
+            writer.Write((byte)2);
+            writer.Write(1); // one node
+            writer.Write("node-0003");
+            writer.Write(false); // no last reading time
+            writer.Write(0); // window
+            writer.Write(0); // waiting
+            writer.Write(0); // runs
+            writer.Write(1); // one integral
+            writer.Write("job-7");
+            writer.Write(T0.ToBinary());
+            writer.Write(false); // no previous reading
+            writer.Write(900.5); // joules
+            writer.Write(450.25); // peak
+            writer.Write(2L); // readings
+        }
+
+        var decoded = NodeStateBinary.Decode(buffer.ToArray());
+
+        Assert.Equal(JsonSerializer.Serialize(new NodeState[] { new("node-0003", null, [], [], [], [new EnergyIntegralState("job-7", T0, null, 900.5, 450.25, 2, null)]) }, PlainJson),
+            JsonSerializer.Serialize(decoded, PlainJson));
     }
 
     [Fact]
@@ -67,15 +100,21 @@ public sealed class NodeStateBinaryTests
     }
 
     [Fact]
-    public void Version_2_is_written_byte_for_byte_as_its_layout_says_with_own_and_other_nodes_readings_mixed()
+    public void Version_3_is_written_byte_for_byte_as_its_layout_says_with_own_and_other_nodes_readings_mixed()
     {
-        // The layout, field by field: readings are written in blocks, and a block must not change a byte of it.
+        // The layout, field by field: readings and power samples are written in blocks, and a block must not change a byte of it.
         NodeReading[] window = [Reading("node-0001", 0), Reading("node-0007", 1), Reading("node-0001", 2), Reading("node-0001", 3)];
         NodeReading[] waiting = [Reading("node-0008", 4), Reading("node-0001", 5)];
+        PowerSample[] samples = [new() { Time = T0.AddSeconds(2), Watts = 401.25 }, new() { Time = T0.AddSeconds(3), Watts = Math.E * 100 }];
+        EnergyIntegralState[] integrals =
+        [
+            new("job-5", T0.AddSeconds(2), Reading("node-0001", 3), 802.5, Math.E * 100, 2, samples),
+            new("job-6", T0.AddSeconds(3), null, 0, 0, 0, null),
+        ];
         using var expected = new MemoryStream();
         using (var writer = new BinaryWriter(expected))
         {
-            writer.Write((byte)2);
+            writer.Write((byte)3);
             writer.Write(1); // one node
             writer.Write("node-0001");
             writer.Write(true);
@@ -95,10 +134,38 @@ public sealed class NodeStateBinaryTests
             }
 
             writer.Write(0); // runs
-            writer.Write(0); // integrals
+            writer.Write(2); // integrals
+            writer.Write("job-5");
+            writer.Write(T0.AddSeconds(2).ToBinary());
+            writer.Write(true); // its previous reading, the node's own: an empty id
+            writer.Write("");
+            var previous = Reading("node-0001", 3);
+            writer.Write(previous.Timestamp.ToBinary());
+            foreach (var value in new[] { previous.CpuTemperatureCelsius, previous.GpuTemperatureCelsius, previous.PowerWatts, previous.CpuUtilization, previous.GpuUtilization })
+            {
+                writer.Write(value);
+            }
+
+            writer.Write(802.5); // joules
+            writer.Write(Math.E * 100); // peak
+            writer.Write(2L); // readings
+            writer.Write(2); // power samples: time and watts each
+            foreach (var sample in samples)
+            {
+                writer.Write(sample.Time.ToBinary());
+                writer.Write(sample.Watts);
+            }
+
+            writer.Write("job-6");
+            writer.Write(T0.AddSeconds(3).ToBinary());
+            writer.Write(false); // no previous reading
+            writer.Write(0.0);
+            writer.Write(0.0);
+            writer.Write(0L);
+            writer.Write(-1); // power samples not known
         }
 
-        var encoded = NodeStateBinary.Encode([new NodeState("node-0001", T0.AddSeconds(5), window, waiting, [], [])]);
+        var encoded = NodeStateBinary.Encode([new NodeState("node-0001", T0.AddSeconds(5), window, waiting, [], integrals)]);
 
         Assert.Equal(Convert.ToHexString(expected.ToArray()), Convert.ToHexString(encoded));
     }
@@ -145,7 +212,8 @@ public sealed class NodeStateBinaryTests
     public void A_binary_snapshot_round_trips_every_field_and_gzipped_binary_and_json_ones_are_still_read()
     {
         var state = new NodeState("node-0007", T0, [Reading("node-0007", 0), Reading("node-0007", 1)], [Reading("node-0007", 2)], [], []);
-        var part = new JobEnergyPart { JobId = "job-9", NodeId = "node-0007", User = "ana", Account = "bio", FinalState = JobState.Failed, StartTime = T0, EndTime = T0.AddSeconds(3), Joules = 1234.5, ReadingCount = 3, NodeCount = 2 };
+        var part = new JobEnergyPart { JobId = "job-9", NodeId = "node-0007", User = "ana", Account = "bio", FinalState = JobState.Failed, StartTime = T0, EndTime = T0.AddSeconds(3), Joules = 1234.5, ReadingCount = 3, NodeCount = 2,
+            Power = [new PowerSample { Time = T0, Watts = 410.5 }, new PowerSample { Time = T0.AddSeconds(3), Watts = 399.75 }] };
         var snapshot = new PartitionSnapshot("node-readings", 4, 77, new Dictionary<int, long> { [0] = 12, [2] = 40 },
             new Dictionary<int, DateTime> { [0] = T0, [1] = T0.AddSeconds(1) }, [state], [part], [new JobTableState(1, 99, ["job-9", "job-10"])]);
 

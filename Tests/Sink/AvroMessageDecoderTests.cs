@@ -5,6 +5,7 @@ using Confluent.Kafka;
 using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Contracts;
 using HpcAspire.Messaging.Kafka;
+using HpcAspire.Tests.Contracts;
 using HpcAspire.Tests.SchemaRegistry;
 
 namespace HpcAspire.Tests.Sink;
@@ -25,6 +26,26 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         Assert.Equal("node-007", decoded.Value!.Reading.NodeId);
         Assert.Equal(SampleResults.Start.AddSeconds(44), decoded.Value.Reading.Timestamp);
         Assert.Equal([AnomalyKind.PowerSpike, AnomalyKind.CpuOverheating], decoded.Value.Anomalies);
+    }
+
+    [Fact]
+    public async Task A_job_energy_written_under_the_first_schema_decodes_with_its_powers_under_the_names_of_their_basis()
+    {
+        using var client = registry.Server.CreateClient();
+        var energyTopic = $"job-energy-{Guid.NewGuid():N}";
+        var (old, record) = JobEnergyEvolutionTests.FirstJobEnergyRecord();
+        var oldId = await client.RegisterSchemaAsync($"{energyTopic}-value", new Confluent.SchemaRegistry.Schema(old.ToString(), Confluent.SchemaRegistry.SchemaType.Avro));
+        SampleResults.Serialize(client, energyTopic, SampleResults.Energy(1)); // the current schema registers after it (BACKWARD)
+        using var framed = new MemoryStream();
+        AvroFrame.Write(framed, oldId);
+        new GenericDatumWriter<GenericRecord>(old).Write(record, new BinaryEncoder(framed));
+
+        var decoded = await new AvroMessageDecoder<JobEnergy>(client).DecodeAsync(energyTopic, framed.ToArray());
+
+        Assert.True(decoded.IsDecoded, decoded.Error);
+        Assert.Equal(1389.8, decoded.Value!.MeanJobPowerWatts);
+        Assert.Equal(584.6, decoded.Value.PeakNodePowerWatts);
+        Assert.Null(decoded.Value.PeakJobPowerWatts);
     }
 
     [Theory]

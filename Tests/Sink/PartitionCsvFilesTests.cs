@@ -64,6 +64,29 @@ public sealed class PartitionCsvFilesTests : IDisposable
     }
 
     [Fact]
+    public void Rows_of_a_new_header_after_a_restart_go_to_a_new_file_not_under_the_old_header()
+    {
+        using (var files = Open())
+        {
+            files.Append(0, Id(0), Row(0));
+            files.Checkpoint();
+        }
+
+        string[] wider = ["offset", "text", "more"];
+        using (var files = PartitionCsvFiles.Open(directory, wider, Large, DuplicateWindow, clock))
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            files.Append(1, Id(1), CsvFormat.Record(["1", "row 1", "x"]));
+            files.Checkpoint();
+        }
+
+        var names = PartitionCsvFiles.DataFiles(directory);
+        Assert.Equal(2, names.Count);
+        Assert.Equal(HeaderLine + Row(0), File.ReadAllText(names[0]));
+        Assert.Equal(CsvFormat.Record(wider) + CsvFormat.Record(["1", "row 1", "x"]), File.ReadAllText(names[1]));
+    }
+
+    [Fact]
     public void A_file_older_than_the_age_limit_is_closed_at_the_next_row()
     {
         using (var files = Open(new FileRotation(1L << 30, TimeSpan.FromMinutes(10))))

@@ -28,7 +28,7 @@ internal static class SampleResults
     {
         JobId = $"job-{job:D5}", User = "bob", Account = "chemistry", FinalState = JobState.Completed,
         StartTime = Start.AddMinutes(job), EndTime = Start.AddMinutes(job + 30), NodeCount = 4, ReadingCount = 7200,
-        EnergyKilowattHours = 12.5 + job, PeakPowerWatts = 1400, MeanPowerWatts = 900,
+        EnergyKilowattHours = 12.5 + job, MeanJobPowerWatts = 3600, PeakJobPowerWatts = 4800, MeanNodePowerWatts = 900, PeakNodePowerWatts = 1400,
     };
 
     public static byte[] Serialize<T>(ISchemaRegistryClient registry, string topic, T value) =>

@@ -69,9 +69,9 @@ internal sealed class ExpectedResults
 
     // The job's energy is a sum over its nodes' shares, in whatever order they arrive: compared to 1e-9.
     public static string Describe(JobEnergy e) => string.Create(CultureInfo.InvariantCulture,
-        $"{e.JobId} {e.User} {e.Account} {e.FinalState} {e.StartTime:O} {e.EndTime:O} nodes={e.NodeCount} readings={e.ReadingCount} kWh={e.EnergyKilowattHours:G9} peak={e.PeakPowerWatts:R} mean={e.MeanPowerWatts:G9}");
+        $"{e.JobId} {e.User} {e.Account} {e.FinalState} {e.StartTime:O} {e.EndTime:O} nodes={e.NodeCount} readings={e.ReadingCount} kWh={e.EnergyKilowattHours:G9} mean={e.MeanJobPowerWatts:G9} peak={e.PeakJobPowerWatts:R} node mean={e.MeanNodePowerWatts:G9} node peak={e.PeakNodePowerWatts:R}");
 
-    /// <summary>The energy from the simulated readings alone (trapezoids of one second over the run on each node), as the domain tests compute it.</summary>
+    /// <summary>The energy from the simulated readings alone (trapezoids of one second between the run's readings on each node, the last held), as the domain tests compute it.</summary>
     public double IndependentKilowattHours(JobEnergy energy)
     {
         var power = Ticks.SelectMany(t => t.Readings).ToDictionary(r => (r.NodeId, r.Timestamp), r => r.PowerWatts);
@@ -79,7 +79,9 @@ internal sealed class ExpectedResults
         var joules = 0.0;
         for (var t = energy.StartTime; t < energy.EndTime; t = t.AddSeconds(1))
         {
-            joules += nodes.Sum(node => (power[(node, t)] + power[(node, t.AddSeconds(1))]) / 2);
+            // The reading at the end tick is already the next job's (or idle): the last second holds the job's last one.
+            var next = t.AddSeconds(1) < energy.EndTime ? t.AddSeconds(1) : t;
+            joules += nodes.Sum(node => (power[(node, t)] + power[(node, next)]) / 2);
         }
 
         return joules / JobEnergyAssembler.JoulesPerKilowattHour;

@@ -5,7 +5,8 @@ namespace HpcAspire.Domain.Processing;
 /// <summary>
 /// Sums the nodes' shares of a job's energy into the job's record once every node's share is
 /// in. Shares are keyed by job, so one processor instance sees all of a job's shares; a share
-/// delivered twice counts once.
+/// delivered twice counts once. Powers come on two bases, never mixed: the job's total (its nodes'
+/// power summed instant by instant) and one node's.
 /// </summary>
 public sealed class JobEnergyAssembler
 {
@@ -39,6 +40,7 @@ public sealed class JobEnergyAssembler
         var shares = byNode.OrderBy(share => share.Key, StringComparer.Ordinal).Select(share => share.Value).ToList();
         var joules = shares.Sum(p => p.Joules);
         var seconds = (part.EndTime - part.StartTime).TotalSeconds;
+        var meanJobPower = seconds > 0 ? joules / seconds : 0;
         return new JobEnergy
         {
             JobId = part.JobId,
@@ -50,8 +52,53 @@ public sealed class JobEnergyAssembler
             NodeCount = part.NodeCount,
             ReadingCount = shares.Sum(p => p.ReadingCount),
             EnergyKilowattHours = joules / JoulesPerKilowattHour,
-            PeakPowerWatts = shares.Max(p => p.PeakPowerWatts),
-            MeanPowerWatts = seconds > 0 ? joules / seconds : 0,
+            MeanJobPowerWatts = meanJobPower,
+            PeakJobPowerWatts = shares.All(p => p.Power.Count > 0) ? PeakOfTotal(shares) : null,
+            MeanNodePowerWatts = meanJobPower / shares.Count, // the node count: one share per node
+            PeakNodePowerWatts = shares.Max(p => p.PeakPowerWatts),
         };
+    }
+
+    /// <summary>
+    /// The highest value of the job's total power, as its energy integrates it: each node's power is linear between
+    /// its readings in the run and held beyond its first and last, so the sum is linear between the union of their
+    /// times and peaks at one of them. A job's nodes read on the scheduler's ticks, so in practice this is the highest
+    /// sum of its nodes' readings at one tick; and it is never below the mean, energy over duration.
+    /// </summary>
+    private static double PeakOfTotal(List<JobEnergyPart> shares)
+    {
+        var times = shares.SelectMany(share => share.Power).Select(sample => sample.Time).Distinct().Order().ToList();
+        var positions = new int[shares.Count];
+        var peak = 0.0;
+        foreach (var time in times)
+        {
+            var total = 0.0;
+            for (var i = 0; i < shares.Count; i++)
+            {
+                total += PowerAt(shares[i].Power, ref positions[i], time);
+            }
+
+            peak = Math.Max(peak, total);
+        }
+
+        return peak;
+    }
+
+    /// <summary>A node's power at <paramref name="time"/>, its samples read forward from <paramref name="position"/> (times only grow).</summary>
+    private static double PowerAt(IList<PowerSample> samples, ref int position, DateTime time)
+    {
+        while (position + 1 < samples.Count && samples[position + 1].Time <= time)
+        {
+            position++;
+        }
+
+        var at = samples[position];
+        if (time <= at.Time || position + 1 == samples.Count)
+        {
+            return at.Watts; // at a sample, or held before the first and after the last
+        }
+
+        var next = samples[position + 1];
+        return at.Watts + (next.Watts - at.Watts) * (time - at.Time).TotalSeconds / (next.Time - at.Time).TotalSeconds;
     }
 }

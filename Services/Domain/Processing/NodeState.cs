@@ -14,5 +14,6 @@ public sealed record NodeState(
     IReadOnlyList<JobRun> Runs,
     IReadOnlyList<EnergyIntegralState> Integrals);
 
-/// <summary>A job's energy on the node so far.</summary>
-public sealed record EnergyIntegralState(string JobId, DateTime Start, NodeReading? Previous, double Joules, double PeakPowerWatts, long ReadingCount);
+/// <summary>A job's energy on the node so far, and its power samples (null when not known from the run's start).</summary>
+public sealed record EnergyIntegralState(
+    string JobId, DateTime Start, NodeReading? Previous, double Joules, double PeakPowerWatts, long ReadingCount, IReadOnlyList<PowerSample>? Power);

@@ -10,12 +10,15 @@ namespace HpcAspire.Domain.Processing;
 /// does to a reading (formatting a double as its shortest round-trip text). Here a double is its 8
 /// bytes and a time its ticks, so the form round-trips exactly. A node's own readings (its window,
 /// the readings waiting for a job, an integral's previous reading) are written without their node id:
-/// version 2 writes an empty id for "this node's", version 1 wrote it out, and both are read.
+/// version 2 writes an empty id for "this node's", version 1 wrote it out. Version 3 adds each
+/// integral's power samples. All three are read; an integral of version 1 or 2 has no known samples.
 /// </summary>
 public static class NodeStateBinary
 {
-    private const byte Version = 2;
+    private const byte Version = 3;
+    private const byte VersionWithoutPowerSamples = 2;
     private const byte VersionWithReadingIds = 1;
+    private const int PowerSampleBytes = 16;
 
     // A count beyond this is a corrupt length, not state: no partition holds that many nodes or readings.
     private const int MaxItems = 1 << 24;
@@ -47,9 +50,9 @@ public static class NodeStateBinary
     public static List<NodeState> Read(BinaryReader reader)
     {
         var version = reader.ReadByte();
-        return version is Version or VersionWithReadingIds
-            ? ReadList(reader, ReadNode)
-            : throw new InvalidDataException($"Node state version {version}; this processor reads versions {VersionWithReadingIds} and {Version}.");
+        return version is Version or VersionWithoutPowerSamples or VersionWithReadingIds
+            ? ReadList(reader, r => ReadNode(r, withPowerSamples: version == Version))
+            : throw new InvalidDataException($"Node state version {version}; this processor reads versions {VersionWithReadingIds} to {Version}.");
     }
 
     private static void Write(BinaryWriter writer, NodeState node)
@@ -81,10 +84,11 @@ public static class NodeStateBinary
             w.Write(integral.Joules);
             w.Write(integral.PeakPowerWatts);
             w.Write(integral.ReadingCount);
+            WritePowerSamples(w, integral.Power);
         });
     }
 
-    private static NodeState ReadNode(BinaryReader reader)
+    private static NodeState ReadNode(BinaryReader reader, bool withPowerSamples)
     {
         var node = reader.ReadString();
         var lastReading = ReadOptionalTime(reader);
@@ -106,7 +110,7 @@ public static class NodeStateBinary
             var jobId = r.ReadString();
             var start = ReadTime(r);
             var previous = r.ReadBoolean() ? ReadReading(r, node) : null;
-            return new EnergyIntegralState(jobId, start, previous, r.ReadDouble(), r.ReadDouble(), r.ReadInt64());
+            return new EnergyIntegralState(jobId, start, previous, r.ReadDouble(), r.ReadDouble(), r.ReadInt64(), withPowerSamples ? ReadPowerSamples(r) : null);
         });
         return new NodeState(node, lastReading, window, waiting, runs, integrals);
     }
@@ -147,6 +151,50 @@ public static class NodeStateBinary
 
         writer.Write(buffer, 0, length);
         ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    // A count (-1: not known), then each sample's time and watts, in one piece: a run's samples are one a reading.
+    private static void WritePowerSamples(BinaryWriter writer, IReadOnlyList<PowerSample>? samples)
+    {
+        if (samples is null)
+        {
+            writer.Write(-1);
+            return;
+        }
+
+        writer.Write(samples.Count);
+        var buffer = ArrayPool<byte>.Shared.Rent(samples.Count * PowerSampleBytes);
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var sample = buffer.AsSpan(i * PowerSampleBytes, PowerSampleBytes);
+            BinaryPrimitives.WriteInt64LittleEndian(sample, samples[i].Time.ToBinary());
+            BinaryPrimitives.WriteDoubleLittleEndian(sample[8..], samples[i].Watts);
+        }
+
+        writer.Write(buffer, 0, samples.Count * PowerSampleBytes);
+        ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    private static List<PowerSample>? ReadPowerSamples(BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        if (count == -1)
+        {
+            return null;
+        }
+
+        if (count is < 0 or > MaxItems)
+        {
+            throw new InvalidDataException($"A list of {count} power samples in a node state: the state is corrupt.");
+        }
+
+        var samples = new List<PowerSample>(Math.Min(count, 1_024));
+        for (var i = 0; i < count; i++)
+        {
+            samples.Add(new PowerSample { Time = ReadTime(reader), Watts = reader.ReadDouble() });
+        }
+
+        return samples;
     }
 
     private static void WriteFixedPart(Span<byte> fixedPart, NodeReading reading)

@@ -254,5 +254,6 @@ public sealed class NodeTelemetryJoin
         ReadingCount = integral.ReadingCount,
         Joules = integral.Joules,
         PeakPowerWatts = integral.PeakPowerWatts,
+        Power = integral.Power is { } power ? [.. power] : [], // none: not known from the run's start, so the job's total peak is not either
     };
 }

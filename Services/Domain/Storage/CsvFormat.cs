@@ -2,10 +2,30 @@ using System.Globalization;
 
 namespace HpcAspire.Domain.Storage;
 
-/// <summary>RFC 4180 fields and records: CRLF line ends, fields quoted only when they must be.</summary>
+/// <summary>
+/// RFC 4180 fields and records: CRLF line ends, fields quoted only when they must be. Numbers are written in the
+/// invariant culture with a fixed number of decimals per unit, the same in every file and column of that unit.
+/// </summary>
 public static class CsvFormat
 {
     public const string LineEnd = "\r\n";
+
+    /// <summary>Watts to 0.01 W: finer than a reading (0.1 W), so rolling means and deviations keep their last digit.</summary>
+    public const int WattDecimals = 2;
+
+    /// <summary>Degrees Celsius to 0.01 °C, the sensors' resolution.</summary>
+    public const int CelsiusDecimals = 2;
+
+    /// <summary>Utilisation, a fraction from 0 to 1, to 0.001 (a tenth of a percentage point), the sensors' resolution.</summary>
+    public const int FractionDecimals = 3;
+
+    /// <summary>
+    /// Kilowatt-hours to 0.0000001 kWh (0.1 mWh, 0.36 J): a 10-second job on one node at 300 W (0.0008333 kWh)
+    /// keeps four significant digits, and a reading's 0.1 W over a second is about the last digit.
+    /// </summary>
+    public const int KilowattHourDecimals = 7;
+
+    private static readonly string[] FixedFormats = [.. Enumerable.Range(0, 16).Select(decimals => $"F{decimals}")];
 
     public static string Record(IEnumerable<string?> fields)
     {
@@ -18,9 +38,16 @@ public static class CsvFormat
         return line.End();
     }
 
-    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// <paramref name="value"/> to <paramref name="decimals"/> decimals, the double's exact value rounded to the nearest
+    /// (an exact half to the even digit, as .NET's "F" format does), in the invariant culture; a value that rounds to
+    /// zero is written without a minus sign.
+    /// </summary>
+    public static string Fixed(double value, int decimals) => new CsvLine().Fixed(value, decimals).End()[..^LineEnd.Length];
 
     public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    internal static string FixedFormat(int decimals) => FixedFormats[decimals];
 
     /// <summary>ISO 8601 in UTC to the millisecond, <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>: written digit by digit, as a custom format string is parsed again for every row.</summary>
     public static string Timestamp(DateTime value) => string.Create(TimestampLength, value, static (text, time) => WriteTimestamp(text, time));
@@ -87,14 +114,37 @@ public sealed class CsvLine
         return this;
     }
 
-    /// <summary>The shortest text that reads back as the same double (<c>R</c>), in the invariant culture.</summary>
-    public CsvLine Number(double value)
+    /// <summary>A power, to <see cref="CsvFormat.WattDecimals"/> decimals.</summary>
+    public CsvLine Watts(double value) => Fixed(value, CsvFormat.WattDecimals);
+
+    /// <summary>A power, or an empty field for one not known.</summary>
+    public CsvLine Watts(double? value) => value is { } known ? Watts(known) : Field(null);
+
+    /// <summary>A temperature, to <see cref="CsvFormat.CelsiusDecimals"/> decimals.</summary>
+    public CsvLine Celsius(double value) => Fixed(value, CsvFormat.CelsiusDecimals);
+
+    /// <summary>A utilisation from 0 to 1, to <see cref="CsvFormat.FractionDecimals"/> decimals.</summary>
+    public CsvLine Fraction(double value) => Fixed(value, CsvFormat.FractionDecimals);
+
+    /// <summary>An energy, to <see cref="CsvFormat.KilowattHourDecimals"/> decimals.</summary>
+    public CsvLine KilowattHours(double value) => Fixed(value, CsvFormat.KilowattHourDecimals);
+
+    /// <summary>See <see cref="CsvFormat.Fixed"/>.</summary>
+    internal CsvLine Fixed(double value, int decimals)
     {
         Separator();
         int written;
-        while (!value.TryFormat(_chars.AsSpan(_length), out written, "R", CultureInfo.InvariantCulture))
+        while (!value.TryFormat(_chars.AsSpan(_length), out written, CsvFormat.FixedFormat(decimals), CultureInfo.InvariantCulture))
         {
             Grow();
+        }
+
+        var text = _chars.AsSpan(_length, written);
+        if (double.IsFinite(value) && text[0] == '-' && !text.ContainsAnyInRange('1', '9'))
+        {
+            // -0.001 to two decimals is "-0.00": a zero has no sign here.
+            text[1..].CopyTo(text);
+            written--;
         }
 
         _length += written;

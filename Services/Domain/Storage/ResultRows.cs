@@ -2,7 +2,10 @@ using HpcAspire.Contracts;
 
 namespace HpcAspire.Domain.Storage;
 
-/// <summary>The sink's CSV columns for each result type: one header, one record per result.</summary>
+/// <summary>
+/// The sink's CSV columns for each result type: one header, one record per result, each number in its column's unit
+/// (see <see cref="CsvFormat"/> for the decimals of each). docs/csv-columns.md describes every column.
+/// </summary>
 public static class ResultRows
 {
     public static readonly string[] EnrichedReadingHeader =
@@ -16,7 +19,7 @@ public static class ResultRows
     public static readonly string[] JobEnergyHeader =
     [
         "job_id", "user", "account", "final_state", "start_time", "end_time", "node_count", "reading_count",
-        "energy_kwh", "peak_power_w", "mean_power_w",
+        "energy_kwh", "mean_job_power_w", "peak_job_power_w", "mean_node_power_w", "peak_node_power_w",
     ];
 
     // One line per thread (the RabbitMQ sink may format on several), cleared before each record: a record abandoned
@@ -33,11 +36,11 @@ public static class ResultRows
         var statistics = enriched.Statistics;
         return Line
             .Timestamp(reading.Timestamp).Field(reading.NodeId).Field(enriched.JobId).Field(enriched.User).Field(enriched.Account)
-            .Number(reading.PowerWatts).Number(reading.CpuTemperatureCelsius).Number(reading.GpuTemperatureCelsius)
-            .Number(reading.CpuUtilization).Number(reading.GpuUtilization)
-            .Number(statistics.MeanPowerWatts).Number(statistics.StdDevPowerWatts).Number(statistics.MaxPowerWatts)
-            .Number(statistics.MeanCpuTemperatureCelsius).Number(statistics.MaxCpuTemperatureCelsius)
-            .Number(statistics.MeanGpuTemperatureCelsius).Number(statistics.SampleCount)
+            .Watts(reading.PowerWatts).Celsius(reading.CpuTemperatureCelsius).Celsius(reading.GpuTemperatureCelsius)
+            .Fraction(reading.CpuUtilization).Fraction(reading.GpuUtilization)
+            .Watts(statistics.MeanPowerWatts).Watts(statistics.StdDevPowerWatts).Watts(statistics.MaxPowerWatts)
+            .Celsius(statistics.MeanCpuTemperatureCelsius).Celsius(statistics.MaxCpuTemperatureCelsius)
+            .Celsius(statistics.MeanGpuTemperatureCelsius).Number(statistics.SampleCount)
             .Field(enriched.Anomalies.Count == 0 ? "" : string.Join(";", enriched.Anomalies))
             .End();
     }
@@ -47,6 +50,7 @@ public static class ResultRows
         .Field(energy.JobId).Field(energy.User).Field(energy.Account).Field(energy.FinalState.ToString())
         .Timestamp(energy.StartTime).Timestamp(energy.EndTime)
         .Number(energy.NodeCount).Number(energy.ReadingCount)
-        .Number(energy.EnergyKilowattHours).Number(energy.PeakPowerWatts).Number(energy.MeanPowerWatts)
+        .KilowattHours(energy.EnergyKilowattHours)
+        .Watts(energy.MeanJobPowerWatts).Watts(energy.PeakJobPowerWatts).Watts(energy.MeanNodePowerWatts).Watts(energy.PeakNodePowerWatts)
         .End();
 }

@@ -11,7 +11,8 @@ namespace HpcAspire.Sink.Storage;
 /// records how far they go. Opening a directory recovers it to its last checkpoint: rows written
 /// after it are cut off (the messages will be read again), so no row is ever there twice. A result
 /// already written, come again at a later offset (a replayed or aborted transaction's copy), is
-/// skipped by its identity.
+/// skipped by its identity. Every file holds rows of its own header only: a file written under other
+/// columns (an earlier version of the sink) is left as it is, and the next row starts a new file.
 /// </summary>
 public sealed class PartitionCsvFiles : IDisposable
 {
@@ -160,12 +161,24 @@ public sealed class PartitionCsvFiles : IDisposable
             currentName = name;
             currentLength = checkpoint.Length;
             currentCreated = CreatedTimeOf(name);
+            if (!StartsWithHeader(Path.Combine(directory, name)))
+            {
+                // Written before the columns changed: it stays as it is, and the next row starts a file with its own header.
+                CloseCurrent();
+            }
         }
 
         if (removed)
         {
             DurableFileSystem.SyncDirectory(directory);
         }
+    }
+
+    private bool StartsWithHeader(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var start = new byte[header.Length];
+        return file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) == start.Length && start.AsSpan().SequenceEqual(header);
     }
 
     private void Rotate()
