@@ -5,6 +5,7 @@ using HpcAspire.Benchmarks.ClusterExperiments;
 // dotnet run -c Release --project Tests/Benchmarks -- pipeline [rates…]   (readings/s offered, e.g. 1000 20000 50000)
 // dotnet run -c Release --project Tests/Benchmarks -- all [rates…]        (raw, then the pipeline, in one run)
 // dotnet run -c Release --project Tests/Benchmarks -- tracing [rate]      (one rate with traces sampled at 100 %, 1 % and off)
+// dotnet run -c Release --project Tests/Benchmarks -- kafka-processors [rate] (the Kafka application with Processor:Instances 1, 2 and 4 at one offered rate)
 // dotnet run -c Release --project Tests/Benchmarks -- raw-rabbitmq [messages]
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq-pipeline [processors] [rates…]
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq [rates…]   (raw RabbitMQ, then the RabbitMQ application with 1, 2 and 4 processors, in one run)
@@ -18,6 +19,9 @@ return args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
     "pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
+    "kafka-processors" => await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(1), Rates(fallback: 20_000))
+                          | await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(2), Rates(fallback: 20_000))
+                          | await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(4), Rates(fallback: 20_000)),
     "raw-rabbitmq" => await RawRabbitMQBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(100_000)),
     "rabbitmq-pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(int.Parse(args.ElementAtOrDefault(1) ?? "1")), Rates(skip: 2)),
     "rabbitmq" => await RawRabbitMQBenchmark.RunAsync(100_000)
@@ -34,11 +38,13 @@ return args.FirstOrDefault() switch
     _ => Usage(),
 };
 
-List<int> Rates(int skip = 1) => args.Length > skip ? args.Skip(skip).Select(int.Parse).ToList() : [1_000, 20_000, 50_000];
+List<int> Rates(int skip = 1, int? fallback = null) =>
+    args.Length > skip ? args.Skip(skip).Select(int.Parse).ToList() : fallback is { } rate ? [rate] : [1_000, 20_000, 50_000];
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …] | tracing [offered readings/s]\n" +
+                            "       kafka-processors [offered readings/s]\n" +
                             "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]\n" +
                             "       avro [records] | compression [readings] | allocations <trace.nettrace> [frames]\n" +
                             $"       {ClusterExperimentOptions.Usage} | {ClusterPlots.Usage}");

@@ -11,18 +11,19 @@ public class ExperimentPlanTests
         var cells = ClusterExperimentRun.Plan(ClusterExperimentOptions.Parse([]), new EmbeddedClusterTarget()).ToList();
 
         var scaleOut = cells.Where(c => c.Experiment == ScaleOutExperiment.Name).Select(c => c.Label).ToList();
-        Assert.Equal(11, scaleOut.Count);   // 3 brokers × 3 partition counts, the headline twice more
-        Assert.Equal(3, scaleOut.Count(l => l.StartsWith("brokers=3 partitions=6 ", StringComparison.Ordinal)));
+        Assert.Equal(29, scaleOut.Count);   // 3 brokers × 3 partition counts, 3 times each, the headline twice more
+        Assert.Equal(5, scaleOut.Count(l => l.StartsWith("brokers=3 partitions=6 ", StringComparison.Ordinal)));
         Assert.Contains("brokers=5 partitions=24 repeat=1", scaleOut);
         Assert.Contains("brokers=1 partitions=1 repeat=1", scaleOut);
 
         var durability = cells.Where(c => c.Experiment == DurabilityExperiment.Name).Select(c => c.Label).ToList();
-        Assert.Equal(8, durability.Count);
-        Assert.Contains("replication=1 min_isr=1 acks=0 idempotence=off", durability);
-        Assert.Contains("replication=3 min_isr=2 acks=all idempotence=on", durability);
+        Assert.Equal(24, durability.Count);   // 2 replication factors × 4 producer settings, in 3 rounds
+        Assert.Contains("replication=1 min_isr=1 acks=0 idempotence=off repeat=1", durability);
+        Assert.Contains("replication=3 min_isr=2 acks=all idempotence=on repeat=3", durability);
         Assert.DoesNotContain(durability, l => l.Contains("acks=1 idempotence=on", StringComparison.Ordinal));
 
-        Assert.Equal(["producers=1", "producers=10", "producers=100"], cells.Where(c => c.Experiment == ClientCountExperiment.Producers).Select(c => c.Label));
+        Assert.Equal([1, 10, 100, 1, 10, 100, 1, 10, 100], cells.Where(c => c.Experiment == ClientCountExperiment.Producers)
+            .Select(c => int.Parse(c.Settings.Single(s => s.Key == "producers").Value)));
         Assert.Equal([1, 3, 6, 12, 60], cells.Where(c => c.Experiment == ClientCountExperiment.Groups)
             .Select(c => int.Parse(c.Settings.Single(s => s.Key == "members").Value)));
     }
@@ -43,7 +44,7 @@ public class ExperimentPlanTests
         var cells = ClusterExperimentRun.Plan(ClusterExperimentOptions.Parse(["--only", "e1,e2"]), new FixedBrokers(1)).ToList();
 
         Assert.All(cells.Where(c => c.Experiment == ScaleOutExperiment.Name), c => Assert.StartsWith("brokers=1 ", c.Label));
-        var skipped = cells.Single(c => c.Label == "replication=3 min_isr=2 acks=all idempotence=on");
+        var skipped = cells.Single(c => c.Label == "replication=3 min_isr=2 acks=all idempotence=on repeat=1");
         var error = Assert.Throws<CellSkippedException>(() => skipped.Measure(null!, new ResultRow()).GetAwaiter().GetResult());
         Assert.Contains("1 brokers", error.Message);
     }

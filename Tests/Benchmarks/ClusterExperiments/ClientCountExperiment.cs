@@ -15,13 +15,18 @@ internal static class ClientCountExperiment
     private const int Brokers = 3;
     private const int Partitions = 6;
 
-    public static IEnumerable<ExperimentCell> Cells(bool quick)
+    public static IEnumerable<ExperimentCell> Cells(bool quick, int repeats)
     {
-        foreach (var count in quick ? [10] : new[] { 1, 10, 100 })
+        // The producer cells are short and noisy: rounds of them, as E2 does. A rebalance's length is set by the
+        // group's timeouts (the mock's included), so the group cells run once.
+        for (var repeat = 1; repeat <= Math.Max(1, repeats); repeat++)
         {
-            var producers = count;
-            yield return new ExperimentCell(Producers, [new("producers", producers.ToString())],
-                (context, row) => Task.Run(() => MeasureProducers(context, row, producers)));
+            foreach (var count in quick ? [10] : new[] { 1, 10, 100 })
+            {
+                var producers = count;
+                yield return new ExperimentCell(Producers, [new("producers", producers.ToString()), new("repeat", repeat.ToString())],
+                    (context, row) => Task.Run(() => MeasureProducers(context, row, producers)));
+            }
         }
 
         foreach (var count in quick ? [3] : new[] { 1, 3, 6, 12, 60 })
@@ -40,7 +45,7 @@ internal static class ClientCountExperiment
     private static void MeasureProducers(CellContext context, ResultRow row, int producers)
     {
         using var cluster = Open(context, "e3-producers");
-        var messages = context.Quick ? 20_000 : 120_000;
+        var messages = context.Quick ? 20_000 : 300_000;
         var share = messages / producers;
         var ledger = new DeliveryLedger(share * producers);
         var ready = Stopwatch.StartNew();

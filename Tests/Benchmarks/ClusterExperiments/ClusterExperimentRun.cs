@@ -14,7 +14,7 @@ internal static class ClusterExperimentRun
     private static readonly Dictionary<string, string[]> Summary = new()
     {
         [ScaleOutExperiment.Name] = ["produce_msg_s", "consume_msg_s", "produce_then_consume_msg_s", "produce_p50_ms", "produce_p99_ms", "lost", "load_1m_start"],
-        [DurabilityExperiment.Name] = ["produce_msg_s", "p50_ms", "p99_ms", "stop_errors", "stop_acknowledged", "stop_lost", "stop_redelivered", "stop_written_twice", "produce_resume_s", "consume_resume_s"],
+        [DurabilityExperiment.Name] = ["produce_msg_s", "p50_ms", "p99_ms", "stop_errors", "stop_acknowledged", "stop_lost", "stop_lost_after_restart", "stop_redelivered", "stop_written_twice", "produce_resume_s", "consume_resume_s"],
         [ClientCountExperiment.Producers] = ["produce_msg_s", "produce_p50_ms", "produce_p99_ms", "clients_ready_s", "process_threads"],
         [ClientCountExperiment.Groups] = ["group_formed_s", "consume_msg_s", "active_members", "idle_members", "max_member_messages", "rebalance_join_s", "rebalance_leave_s"],
     };
@@ -56,12 +56,12 @@ internal static class ClusterExperimentRun
 
         if (options.Only.Contains("e2"))
         {
-            cells = cells.Concat(DurabilityExperiment.Cells(options.Quick, target.FixedBrokerCount));
+            cells = cells.Concat(DurabilityExperiment.Cells(options.Quick, options.Repeats, target.FixedBrokerCount));
         }
 
         if (options.Only.Contains("e3"))
         {
-            cells = cells.Concat(ClientCountExperiment.Cells(options.Quick));
+            cells = cells.Concat(ClientCountExperiment.Cells(options.Quick, options.Repeats));
         }
 
         return cells;

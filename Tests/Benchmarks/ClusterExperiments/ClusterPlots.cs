@@ -73,34 +73,35 @@ internal static class ClusterPlots
     {
         var settings = rows.Select(SettingsLabel).Distinct().ToList();
         var replications = Distinct(rows, "replication");
-        ResultRow? Cell(string setting, double rf) => rows.FirstOrDefault(r => SettingsLabel(r) == setting && r.Number("replication") == rf);
-        double Value(string setting, double rf, string column, double scale = 1) => (Cell(setting, rf)?.Number(column) ?? double.NaN) / scale;
+        List<ResultRow> Cells(string setting, double rf) => rows.Where(r => SettingsLabel(r) == setting && r.Number("replication") == rf).ToList();
+        IReadOnlyList<double>[] Runs(double rf, string column, double scale = 1) =>
+            settings.Select(s => (IReadOnlyList<double>)Cells(s, rf).Select(r => r.Number(column) / scale).Where(double.IsFinite).ToList()).ToArray();
+        double[] Medians(double rf, string column, double scale = 1) => Runs(rf, column, scale).Select(Median).ToArray();
         var offered = rows[0].Number("offered_msg_s");
 
         var latency = new GroupedBarChart($"E2: send to acknowledgement at {offered:N0} msg/s offered (3 brokers, 6 partitions)",
             "producer settings", "latency (ms)", settings);
         foreach (var rf in replications)
         {
-            latency.Series($"RF {rf:0}, p50", settings.Select(s => Value(s, rf, "p50_ms")).ToArray());
-            latency.Series($"RF {rf:0}, p99", settings.Select(s => Value(s, rf, "p99_ms")).ToArray());
+            latency.Series($"RF {rf:0}, p50", Medians(rf, "p50_ms"), Runs(rf, "p50_ms"));
+            latency.Series($"RF {rf:0}, p99", Medians(rf, "p99_ms"), Runs(rf, "p99_ms"));
         }
 
         var throughput = new GroupedBarChart("E2: flat-out produce rate by durability settings (3 brokers, 6 partitions)",
             "producer settings", "thousand messages per second", settings);
         foreach (var rf in replications)
         {
-            throughput.Series($"replication factor {rf:0} (min ISR {Cell(settings[0], rf)?.Text("min_isr")})",
-                settings.Select(s => Value(s, rf, "produce_msg_s", 1000)).ToArray(),
-                notes: settings.Select(s => Cell(s, rf)?.Text("saturated_p99_ms") is { Length: > 0 } p99 ? $"p99 {p99} ms" : null).ToArray());
+            throughput.Series($"replication factor {rf:0} (min ISR {Cells(settings[0], rf).FirstOrDefault()?.Text("min_isr")})",
+                Medians(rf, "produce_msg_s", 1000), Runs(rf, "produce_msg_s", 1000));
         }
 
-        var stop = new GroupedBarChart("E2: a partition leader's broker stopped mid-run, then started again",
-            "producer settings", "seconds from the stop until the stopped broker's partitions …", settings);
+        var stop = new GroupedBarChart($"E2: partition 0's leader stopped mid-run at {offered:N0} msg/s: when its partitions resume",
+            "producer settings (labels: acknowledged messages lost, per run)", "seconds after the broker stopped", settings);
         foreach (var rf in replications)
         {
-            stop.Series($"RF {rf:0}: … take writes again", settings.Select(s => Value(s, rf, "produce_resume_s")).ToArray(),
-                notes: settings.Select(s => Cell(s, rf) is { } r ? StopNote(r) : null).ToArray());
-            stop.Series($"RF {rf:0}: … deliver to the consumer again", settings.Select(s => Value(s, rf, "consume_resume_s")).ToArray());
+            stop.Series($"RF {rf:0}: writes acknowledged again", Medians(rf, "produce_resume_s"), Runs(rf, "produce_resume_s"),
+                notes: settings.Select(s => StopNote(Cells(s, rf))).ToArray());
+            stop.Series($"RF {rf:0}: consumer receives again", Medians(rf, "consume_resume_s"), Runs(rf, "consume_resume_s"));
         }
 
         if (rows.Select(r => r.Number("down_s")).FirstOrDefault(double.IsFinite) is var down and > 0)
@@ -117,9 +118,10 @@ internal static class ClusterPlots
         var chart = new GroupedBarChart("E3: many producer clients sharing one stream (3 brokers, 6 partitions, acks=all idempotent)",
             "producer clients, each with its own sending thread", "thousand messages per second (all clients)",
             counts.Select(c => c == 1 ? "1 producer" : $"{c:0} producers").ToList());
-        var cells = counts.Select(c => rows.First(r => r.Number("producers") == c)).ToList();
-        chart.Series("acknowledged messages per second", cells.Select(r => r.Number("produce_msg_s") / 1000).ToArray(),
-            notes: cells.Select(r => $"p99 {r.Text("produce_p99_ms")} ms, {r.Text("process_threads")} threads").ToArray());
+        var cells = counts.Select(c => rows.Where(r => r.Number("producers") == c).ToList()).ToList();
+        var runs = cells.Select(runsOf => (IReadOnlyList<double>)runsOf.Select(r => r.Number("produce_msg_s") / 1000).ToList()).ToArray();
+        chart.Series("acknowledged messages per second", runs.Select(Median).ToArray(), runs,
+            notes: cells.Select(runsOf => $"p99 {Median(runsOf.Select(r => r.Number("produce_p99_ms")).ToList()):0} ms, {runsOf[0].Text("process_threads")} threads").ToArray());
         return Save(chart, images, "part2-e3-producers.png");
     }
 
@@ -135,20 +137,24 @@ internal static class ClusterPlots
         rebalance.Series("group formed (all members start together)", cells.Select(r => r.Number("group_formed_s")).ToArray());
         rebalance.Series("rebalance: one member joins", cells.Select(r => r.Number("rebalance_join_s")).ToArray());
         rebalance.Series("rebalance: one member with partitions leaves", cells.Select(r => r.Number("rebalance_leave_s")).ToArray());
-        rebalance.Reference($"session.timeout.ms − 1 s (the mock's wait for rejoining members)", (GroupMember.SessionTimeoutMs - 1000) / 1000.0);
+        rebalance.Reference("session timeout − 1 s (the mock waits this long)", (GroupMember.SessionTimeoutMs - 1000) / 1000.0);
 
         var perMember = cells.Select(r => (IReadOnlyList<double>)r.Text("per_member_messages").Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Select(n => double.Parse(n, CultureInfo.InvariantCulture) / 1000).ToList()).ToArray();
         var members = new GroupedBarChart($"E3: messages each member read of a {cells[0].Number("messages") / 1000:0}k backlog on {partitions} partitions",
-            "members of the group", "thousand messages per member", labels) { DotsLabel = "one member each" };
-        members.Series("busiest member", perMember.Select(p => p.Count == 0 ? double.NaN : p.Max()).ToArray(), perMember,
-            notes: cells.Select(r => $"{r.Text("idle_members")} idle").ToArray());
+            "members of the group (labels: members that read nothing)", "thousand messages per member", labels);
+        members.Series("busiest member", perMember.Select(p => p.Count == 0 ? double.NaN : p.Max()).ToArray());
+        members.Series("least busy member", perMember.Select(p => p.Count == 0 ? double.NaN : p.Min()).ToArray(),
+            notes: cells.Select(r => $"{r.Text("idle_members")} of {r.Text("members")} idle").ToArray());
         return [Save(rebalance, images, "part2-e3-rebalance.png"), Save(members, images, "part2-e3-members.png")];
     }
 
-    private static string StopNote(ResultRow row) =>
-        row.Text("status") != "ok" ? row.Text("status").Split(':')[0]
-        : double.IsNaN(row.Number("produce_resume_s")) ? "did not resume" : $"lost {row.Text("stop_lost")}, twice {row.Text("stop_written_twice")}";
+    /// <summary>What the runs lost (acknowledged, never consumed) and wrote twice, e.g. "lost 0/7196/0".</summary>
+    private static string? StopNote(List<ResultRow> runs) =>
+        runs.Count == 0 ? null
+        : runs.Any(r => double.IsNaN(r.Number("produce_resume_s"))) ? "did not resume"
+        : $"lost {string.Join('/', runs.Select(r => r.Text("stop_lost")))}" +
+          (runs.Any(r => r.Number("stop_written_twice") > 0) ? $", twice {string.Join('/', runs.Select(r => r.Text("stop_written_twice")))}" : "");
 
     private static string SettingsLabel(ResultRow row) => $"acks={row.Text("acks")}{(row.Text("idempotence") == "on" ? " idempotent" : "")}";
 

@@ -127,6 +127,10 @@ internal sealed class DeliveryLedger
     /// <summary>Acknowledged ids no consumer received: what the cluster said it had and did not deliver.</summary>
     public int Lost => CountWhere(id => _ackedAt[id] != 0 && _consumedCount[id] == 0);
 
+    /// <summary>Lost ids (acknowledged, never received) sent in [from, to) (Stopwatch timestamps): when the loss happened.</summary>
+    public int LostSentBetween(long from, long to) =>
+        CountWhere(id => _ackedAt[id] != 0 && _consumedCount[id] == 0 && _sentAt[id] >= from && _sentAt[id] < to);
+
     /// <summary>Every acknowledged id has been received (the drain loops' stop condition; the counts are checked first
     /// because they are cheap, the ids then decide).</summary>
     public bool AllAcknowledgedConsumed() => ConsumedDistinct >= Acknowledged && Lost == 0;

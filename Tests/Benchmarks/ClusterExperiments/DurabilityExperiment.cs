@@ -18,21 +18,27 @@ internal static class DurabilityExperiment
     /// client does not hide what acks and a failover cost, and a partition's backlog stays within the mock's retention.</summary>
     public const double OfferedPerSecond = 5_000;
 
-    public static IEnumerable<ExperimentCell> Cells(bool quick, int? fixedBrokers)
+    public static IEnumerable<ExperimentCell> Cells(bool quick, int repeats, int? fixedBrokers)
     {
         int[] replications = quick ? [3] : [1, 3];
         var producers = quick ? [ProducerSettings.Application] : ProducerSettings.Durabilities;
-        foreach (var replication in replications)
+        // Rounds of the whole matrix rather than each cell n times in a row: a noisy minute on the shared host
+        // then hits every setting once instead of one setting thrice.
+        for (var repeat = 1; repeat <= Math.Max(1, repeats); repeat++)
         {
-            foreach (var settings in producers)
+            foreach (var replication in replications)
             {
-                var rf = replication;
-                ExperimentCell cell = new(Name,
-                    [new("replication", rf.ToString()), new("min_isr", MinInsync(rf).ToString()), new("acks", settings.AcksLabel), new("idempotence", settings.Idempotence ? "on" : "off")],
-                    (context, row) => Task.Run(() => Measure(context, row, rf, settings)));
-                yield return fixedBrokers < rf
-                    ? cell with { Measure = (_, _) => throw new CellSkippedException($"the cluster has {fixedBrokers} brokers, replication factor {rf} needs {rf}") }
-                    : cell;
+                foreach (var settings in producers)
+                {
+                    var rf = replication;
+                    ExperimentCell cell = new(Name,
+                        [new("replication", rf.ToString()), new("min_isr", MinInsync(rf).ToString()), new("acks", settings.AcksLabel),
+                         new("idempotence", settings.Idempotence ? "on" : "off"), new("repeat", repeat.ToString())],
+                        (context, row) => Task.Run(() => Measure(context, row, rf, settings)));
+                    yield return fixedBrokers < rf
+                        ? cell with { Measure = (_, _) => throw new CellSkippedException($"the cluster has {fixedBrokers} brokers, replication factor {rf} needs {rf}") }
+                        : cell;
+                }
             }
         }
     }
@@ -117,6 +123,7 @@ internal static class DurabilityExperiment
         var during = cluster.ReadLayout(TimeSpan.FromSeconds(10));
         row.Set("leaders_moved", affected.Count(p => during.Leaders[p] != victim));
         Thread.Sleep(TimeSpan.FromSeconds(Math.Max(0, before + down - schedule.Elapsed.TotalSeconds)));
+        var restartedAt = Stopwatch.GetTimestamp();
         cluster.StartBroker(victim);
         sending.Wait(TimeSpan.FromSeconds(90));   // SendPaced keeps its own deadline
         var flushed = producer.Flush(context.Within(TimeSpan.FromSeconds(30)));
@@ -130,7 +137,9 @@ internal static class DurabilityExperiment
         var latency = ledger.AckLatencies();
         row.Set("stop_sent", ledger.Sent).Set("stop_acknowledged", ledger.Acknowledged).Set("stop_errors", ledger.Failed)
             .Set("stop_error_kinds", string.Join(";", ledger.Errors.Select(e => $"{e.Key}:{e.Value}")))
-            .Set("stop_consumed", ledger.ConsumedDistinct).Set("stop_lost", ledger.Lost).Set("stop_redelivered", ledger.Redelivered).Set("stop_written_twice", ledger.WrittenTwice)
+            .Set("stop_consumed", ledger.ConsumedDistinct).Set("stop_lost", ledger.Lost)
+            .Set("stop_lost_before_stop", ledger.LostSentBetween(0, stoppedAt)).Set("stop_lost_while_down", ledger.LostSentBetween(stoppedAt, restartedAt))
+            .Set("stop_lost_after_restart", ledger.LostSentBetween(restartedAt, long.MaxValue)).Set("stop_redelivered", ledger.Redelivered).Set("stop_written_twice", ledger.WrittenTwice)
             .Set("produce_resume_s", Slowest(resume.Values.Select(r => r.Produce)))
             .Set("consume_resume_s", Slowest(resume.Values.Select(r => r.Consume)))
             .Set("stop_p99_ms", latency.Percentile(0.99)).Set("stop_max_ms", latency.Max)

@@ -27,7 +27,7 @@ internal sealed class GroupedBarChart(string title, string xLabel, string yLabel
         return this;
     }
 
-    public void Save(string path, int width = 1000, int height = 560)
+    public void Save(string path, int width = 1200, int height = 560)
     {
         var plot = new Plot();
         var width1 = 0.8 / Math.Max(1, _series.Count);
@@ -81,7 +81,9 @@ internal sealed class GroupedBarChart(string title, string xLabel, string yLabel
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        plot.ShowLegend(legend, Alignment.UpperLeft);
+        // Beside the plot, not over the bars.
+        plot.Legend.ManualItems.AddRange(legend);
+        plot.ShowLegend(Edge.Right);
         plot.SavePng(path, width, height);
     }
 
