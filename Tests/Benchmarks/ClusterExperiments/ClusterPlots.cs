@@ -95,12 +95,13 @@ internal static class ClusterPlots
                 Medians(rf, "produce_msg_s", 1000), Runs(rf, "produce_msg_s", 1000));
         }
 
+        // What each setting lost goes under its name: over the bars it would cover its neighbours.
+        var stopGroups = settings.Select(s => s + string.Concat(replications.Select(rf => $"\nRF {rf:0}: {StopNote(Cells(s, rf))}"))).ToList();
         var stop = new GroupedBarChart($"E2: partition 0's leader stopped mid-run at {offered:N0} msg/s: when its partitions resume",
-            "producer settings (labels: acknowledged messages lost, per run)", "seconds after the broker stopped", settings);
+            "producer settings, and the acknowledged messages each run lost", "seconds after the broker stopped", stopGroups);
         foreach (var rf in replications)
         {
-            stop.Series($"RF {rf:0}: writes acknowledged again", Medians(rf, "produce_resume_s"), Runs(rf, "produce_resume_s"),
-                notes: settings.Select(s => StopNote(Cells(s, rf))).ToArray());
+            stop.Series($"RF {rf:0}: writes acknowledged again", Medians(rf, "produce_resume_s"), Runs(rf, "produce_resume_s"));
             stop.Series($"RF {rf:0}: consumer receives again", Medians(rf, "consume_resume_s"), Runs(rf, "consume_resume_s"));
         }
 
