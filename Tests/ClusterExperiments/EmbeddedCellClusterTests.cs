@@ -38,6 +38,19 @@ public class EmbeddedCellClusterTests
         Assert.DoesNotContain(victim, cluster.ReadLayout(Timeout).Leaders);
     }
 
+    /// <summary>What docs/part2-kafka-experiments.md says of the mock: it reports the replicas as the ISR, always.</summary>
+    [Fact]
+    public void The_mock_reports_a_stopped_brokers_replicas_still_in_sync()
+    {
+        using var cluster = new EmbeddedClusterTarget().Open(new ClusterRequest(3, "readings", 6, 3, 2, ["consumers"]));
+        cluster.StopBroker(cluster.ReadLayout(Timeout).Leaders[0]);
+
+        var layout = cluster.ReadLayout(Timeout);
+
+        Assert.Equal(2, layout.Brokers);            // a stopped broker leaves the metadata's broker list…
+        Assert.Equal(3, layout.MinInSyncReplicas);  // …but not any partition's ISR, which real Kafka would shrink to 2
+    }
+
     [Fact]
     public void With_replication_1_a_stopped_leaders_partitions_take_no_writes_until_it_starts_again()
     {
