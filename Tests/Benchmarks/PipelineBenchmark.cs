@@ -13,6 +13,10 @@ internal sealed record PipelineTarget(string Name, string SinkFolder, string Res
 {
     public static readonly PipelineTarget Kafka = new("Kafka", "sink", "", "Application:Transports=Kafka");
 
+    /// <summary>The Kafka application with <paramref name="processors"/> processor instances sharing the readings' partitions.</summary>
+    public static PipelineTarget KafkaProcessors(int processors) =>
+        new($"Kafka, {processors} processor(s)", "sink", "", "Application:Transports=Kafka", $"Processor:Instances={processors}");
+
     public static PipelineTarget RabbitMQ(int processors) => new($"RabbitMQ, {processors} processor(s)", "sink-rabbitmq", "rabbitmq-",
         "Application:Transports=RabbitMQ", $"RabbitMQ:Processors={processors}", $"RabbitMQ:ReadingShards={Math.Max(4, processors)}");
 

@@ -1,19 +1,27 @@
 using HpcAspire.Benchmarks;
+using HpcAspire.Benchmarks.ClusterExperiments;
 
 // dotnet run -c Release --project Tests/Benchmarks -- raw [messages]
 // dotnet run -c Release --project Tests/Benchmarks -- pipeline [rates…]   (readings/s offered, e.g. 1000 20000 50000)
 // dotnet run -c Release --project Tests/Benchmarks -- all [rates…]        (raw, then the pipeline, in one run)
 // dotnet run -c Release --project Tests/Benchmarks -- tracing [rate]      (one rate with traces sampled at 100 %, 1 % and off)
+// dotnet run -c Release --project Tests/Benchmarks -- kafka-processors [rate] (the Kafka application with Processor:Instances 1, 2 and 4 at one offered rate)
 // dotnet run -c Release --project Tests/Benchmarks -- raw-rabbitmq [messages]
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq-pipeline [processors] [rates…]
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq [rates…]   (raw RabbitMQ, then the RabbitMQ application with 1, 2 and 4 processors, in one run)
 // dotnet run -c Release --project Tests/Benchmarks -- avro [records]      (Apache.Avro against the contracts' own codecs, per record)
 // dotnet run -c Release --project Tests/Benchmarks -- compression [readings] (bytes per reading in a batch: none, LZ4, zstd)
 // dotnet run -c Release --project Tests/Benchmarks -- allocations <trace.nettrace> [frames] (a service's allocations by type and stack, from dotnet-trace --profile gc-verbose)
+// dotnet run -c Release --project Tests/Benchmarks -- cluster [--quick] [--bootstrap host:port,…] [--out folder] [--only e1,e2,e3] [--repeats n]
+//                                                    (Part 2's cluster experiments, each cell on a fresh embedded cluster or on the given brokers)
+// dotnet run -c Release --project Tests/Benchmarks -- cluster-plots [--results folder] [--images folder]   (PNGs from the cluster results files)
 return args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
     "pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
+    "kafka-processors" => await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(1), Rates(fallback: 20_000))
+                          | await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(2), Rates(fallback: 20_000))
+                          | await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(4), Rates(fallback: 20_000)),
     "raw-rabbitmq" => await RawRabbitMQBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(100_000)),
     "rabbitmq-pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(int.Parse(args.ElementAtOrDefault(1) ?? "1")), Rates(skip: 2)),
     "rabbitmq" => await RawRabbitMQBenchmark.RunAsync(100_000)
@@ -24,16 +32,21 @@ return args.FirstOrDefault() switch
     "avro" => AvroCodecBenchmark.Run(args.Skip(1).Select(int.Parse).FirstOrDefault(1_000_000)),
     "compression" => CompressionBenchmark.Run(args.Skip(1).Select(int.Parse).FirstOrDefault(200_000)),
     "allocations" when args.Length > 1 => AllocationProfile.Run(args[1], args.Skip(2).Select(int.Parse).FirstOrDefault(5)),
+    "cluster" => await ClusterExperimentRun.RunAsync(args[1..]),
+    "cluster-plots" => ClusterPlots.Run(args[1..]),
     "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
     _ => Usage(),
 };
 
-List<int> Rates(int skip = 1) => args.Length > skip ? args.Skip(skip).Select(int.Parse).ToList() : [1_000, 20_000, 50_000];
+List<int> Rates(int skip = 1, int? fallback = null) =>
+    args.Length > skip ? args.Skip(skip).Select(int.Parse).ToList() : fallback is { } rate ? [rate] : [1_000, 20_000, 50_000];
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …] | tracing [offered readings/s]\n" +
+                            "       kafka-processors [offered readings/s]\n" +
                             "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]\n" +
-                            "       avro [records] | compression [readings] | allocations <trace.nettrace> [frames]");
+                            "       avro [records] | compression [readings] | allocations <trace.nettrace> [frames]\n" +
+                            $"       {ClusterExperimentOptions.Usage} | {ClusterPlots.Usage}");
     return 2;
 }

@@ -86,7 +86,7 @@ internal static class RawKafkaBenchmark
     }
 
     /// <summary>Confluent framing (magic byte + schema id) plus the Avro body of a typical reading.</summary>
-    private static int FramedReadingSize()
+    internal static int FramedReadingSize()
     {
         var reading = new NodeReading
         {

@@ -60,7 +60,8 @@ public sealed class EmbeddedKafkaController(KafkaSettings settings, ILogger logg
         }
     }
 
-    /// <summary>Stops a broker as a crash would, then fails its leaderships and coordinators over.</summary>
+    /// <summary>Stops a broker as a crash would, then fails its leaderships over to other running replicas and moves its
+    /// coordinators (partitions without another running replica stay unavailable until it starts again).</summary>
     public void StopBroker(int brokerId)
     {
         lock (_gate)
@@ -79,10 +80,16 @@ public sealed class EmbeddedKafkaController(KafkaSettings settings, ILogger logg
             MockKafkaCluster.SealInheritableSockets();
             _cluster.BrokerDown(brokerId);
             _stopped.Add(brokerId);
-            var moved = _cluster.MoveLeadersOff(brokerId);
+            var moves = _cluster.MoveLeadersOff(brokerId);
             _cluster.MoveCoordinatorsOff(brokerId);
             logger.LogWarning("Broker {BrokerId} stopped; {Moved} partition leaders and its coordinators moved to brokers {Live}",
-                brokerId, moved, string.Join(",", LiveBrokers()));
+                brokerId, moves.Moved, string.Join(",", LiveBrokers()));
+            if (moves.Offline > 0)
+            {
+                // Replication factor below the broker count: these partitions had their only running replica there.
+                logger.LogWarning("Broker {BrokerId} stopped; {Offline} partitions have no other running replica and are unavailable until it starts again",
+                    brokerId, moves.Offline);
+            }
         }
     }
 

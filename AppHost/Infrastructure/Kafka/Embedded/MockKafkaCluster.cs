@@ -13,6 +13,10 @@ public sealed class MockKafkaClusterException(string op, int err)
     public int ErrorCode { get; } = err;
 }
 
+/// <summary>What a broker stop did to its leaderships: partitions moved to another replica, and partitions left
+/// without a running replica (unavailable until the broker returns).</summary>
+public readonly record struct LeaderMoves(int Moved, int Offline);
+
 /// <summary>
 /// Hosts librdkafka's mock cluster. All methods are thread-safe: every mock command is posted to the
 /// mock's own thread ("rdk:mock") and waited for, so a call returns once the change is in effect.
@@ -26,6 +30,7 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     private readonly Action<int, string, string>? log;
     private readonly IReadOnlyDictionary<string, string> config;
     private readonly Dictionary<string, int[]> leaders = new();          // topic -> leader per partition
+    private readonly Dictionary<string, int[][]> replicas = new();       // topic -> replica brokers per partition
     private readonly Dictionary<(string Type, string Key), int> coordinators = new();
     private readonly HashSet<int> down = new();
     private nint rk, mcluster;
@@ -85,17 +90,36 @@ public sealed unsafe class MockKafkaCluster : IDisposable
         }
     }
 
-    /// <summary>Creates a topic and pins partition p's leader to the p-th live broker (round robin), so leaders
-    /// are known (the mock itself picks a random replica). Throws on TOPIC_ALREADY_EXISTS.</summary>
+    /// <summary>Creates a topic and pins each partition's leader to one of its replicas, spreading leaderships evenly
+    /// (partition p to the p-th live broker where that is a replica and not busier than the others), so leaders are
+    /// known (the mock itself picks a random replica). Throws on TOPIC_ALREADY_EXISTS.</summary>
     public void CreateTopic(string name, int partitions, int replicationFactor)
     {
         lock (gate)
         {
             Check("rd_kafka_mock_topic_create", Call(name, n => rd_kafka_mock_topic_create(Cluster, n, partitions, replicationFactor)));
             leaders[name] = new int[partitions];
+            replicas[name] = Enumerable.Range(0, partitions).Select(p => MockReplicaAssignment(p, replicationFactor, BrokerCount)).ToArray();
             var live = LiveBrokers();
-            for (var p = 0; p < partitions; p++) SetLeaderLocked(name, p, live[p % live.Length]);
+            var load = new Dictionary<int, int>();
+            for (var p = 0; p < partitions; p++) SetLeaderLocked(name, p, BalancedLeader(name, p, live, load) ?? live[p % live.Length], load);
         }
+    }
+
+    /// <summary>The brokers holding a partition's replicas, as the mock assigns them (and reports in Metadata):
+    /// <c>min(rf, brokers)</c> consecutive broker ids starting at index <c>(partition * rf) % brokers</c>
+    /// (rd_kafka_mock_partition_assign_replicas). The mock keeps one log per partition whatever this says.</summary>
+    public static int[] MockReplicaAssignment(int partition, int replicationFactor, int brokerCount)
+    {
+        var count = Math.Min(replicationFactor, brokerCount);
+        var first = partition * replicationFactor % brokerCount;
+        return Enumerable.Range(0, count).Select(i => (first + i) % brokerCount + 1).ToArray();
+    }
+
+    /// <summary>Replica brokers per partition of a topic created through this instance.</summary>
+    public IReadOnlyList<IReadOnlyList<int>> Replicas(string topic)
+    {
+        lock (gate) return replicas.TryGetValue(topic, out var r) ? r : [];
     }
 
     public void SetLeader(string topic, int partition, int brokerId)
@@ -122,31 +146,54 @@ public sealed unsafe class MockKafkaCluster : IDisposable
         lock (gate) { Check("rd_kafka_mock_broker_set_up", rd_kafka_mock_broker_set_up(Cluster, brokerId)); down.Remove(brokerId); }
     }
 
-    /// <summary>Moves every tracked partition led by <paramref name="brokerId"/> to live brokers (round robin).
-    /// Returns the number of partitions moved.</summary>
-    public int MoveLeadersOff(int brokerId)
+    /// <summary>
+    /// Moves every tracked partition led by <paramref name="brokerId"/> to another live broker that holds one of
+    /// its replicas, as Kafka elects a new leader from the in-sync replicas. A partition with no other live
+    /// replica (replication factor 1, or all its replicas down) keeps its leader on the stopped broker and is
+    /// unavailable until that broker returns, as in Kafka without unclean leader election. (The mock itself
+    /// would accept any broker as leader and serve the partition's single log from it, hiding the outage;
+    /// and a leader of -1 is not used because the mock dereferences the leader when it answers
+    /// NOT_LEADER to a client with stale metadata.)
+    /// </summary>
+    public LeaderMoves MoveLeadersOff(int brokerId)
     {
         lock (gate)
         {
             var live = LiveBrokers().Where(b => b != brokerId).ToArray();
             if (live.Length == 0) throw new InvalidOperationException("No live broker to move leaders to.");
-            var moved = 0;
+            var (moved, offline) = (0, 0);
             foreach (var (topic, l) in leaders.ToArray())
+            {
+                var load = l.Where(b => b != brokerId).GroupBy(b => b).ToDictionary(g => g.Key, g => g.Count());
                 for (var p = 0; p < l.Length; p++)
-                    if (l[p] == brokerId) SetLeaderLocked(topic, p, live[moved++ % live.Length]);
-            return moved;
+                {
+                    if (l[p] != brokerId) continue;
+                    if (BalancedLeader(topic, p, live, load) is not { } leader) { offline++; continue; }
+                    SetLeaderLocked(topic, p, leader, load);
+                    moved++;
+                }
+            }
+            return new LeaderMoves(moved, offline);
         }
     }
 
-    /// <summary>Re-spreads all tracked partitions round robin over the live brokers (partition p -> p-th live).</summary>
+    /// <summary>Re-spreads all tracked partitions over the live brokers as <see cref="CreateTopic"/> does; a partition
+    /// with no live replica stays where it is.</summary>
     public void SpreadLeaders()
     {
         lock (gate)
         {
             var live = LiveBrokers();
             foreach (var (topic, l) in leaders.ToArray())
+            {
+                var load = new Dictionary<int, int>();
                 for (var p = 0; p < l.Length; p++)
-                    if (l[p] != live[p % live.Length]) SetLeaderLocked(topic, p, live[p % live.Length]);
+                {
+                    var leader = BalancedLeader(topic, p, live, load) ?? l[p];
+                    if (l[p] != leader) SetLeaderLocked(topic, p, leader, load);
+                    else load[leader] = load.GetValueOrDefault(leader) + 1;
+                }
+            }
         }
     }
 
@@ -247,6 +294,26 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     {
         var live = Enumerable.Range(1, BrokerCount).Where(b => !down.Contains(b)).ToArray();
         return live.Length > 0 ? live : throw new InvalidOperationException("All brokers are down.");
+    }
+
+    /// <summary>The live replica with the fewest leaderships of the topic so far (<paramref name="load"/>), the p-th
+    /// live broker first among equals, else the lowest id; null when no replica is live.</summary>
+    private int? BalancedLeader(string topic, int partition, int[] live, Dictionary<int, int> load)
+    {
+        var candidates = LiveReplicas(topic, partition, live);
+        if (candidates.Length == 0) return null;
+        var roundRobin = live[partition % live.Length];
+        return candidates.OrderBy(b => load.GetValueOrDefault(b)).ThenBy(b => b == roundRobin ? 0 : 1).ThenBy(b => b).First();
+    }
+
+    // Topics this class did not create (auto-created by set_leader) have unknown replicas: any live broker will do.
+    private int[] LiveReplicas(string topic, int partition, int[] live) =>
+        replicas.TryGetValue(topic, out var r) && partition < r.Length ? r[partition].Where(live.Contains).ToArray() : live;
+
+    private void SetLeaderLocked(string topic, int partition, int brokerId, Dictionary<int, int> load)
+    {
+        SetLeaderLocked(topic, partition, brokerId);
+        load[brokerId] = load.GetValueOrDefault(brokerId) + 1;
     }
 
     private void SetLeaderLocked(string topic, int partition, int brokerId)
