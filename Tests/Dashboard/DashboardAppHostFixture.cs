@@ -11,10 +11,13 @@ public sealed class DashboardAppHostFixture : IAsyncLifetime
 
     internal DashboardBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The warnings and errors the AppHost logged while starting and running.</summary>
+    internal CapturedWarnings Warnings { get; } = new();
+
     public async Task InitializeAsync()
     {
         // A few readings a second: enough traces to find, few enough to read.
-        App = await AppHostFactory.StartEmbeddedWithDashboardAsync(ApplicationServices, "Generator:TicksPerSecond=2", "Cluster:NodeCount=4");
+        App = await AppHostFactory.StartEmbeddedWithDashboardAsync(ApplicationServices, Warnings, "Generator:TicksPerSecond=2", "Cluster:NodeCount=4");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var loginUrl = await App.GetDashboardUrlAsync(timeout.Token);
         Browser = await DashboardBrowser.LogInAsync(loginUrl);

@@ -76,7 +76,7 @@ internal static class AppHostFactory
     /// are healthy. The testing builder gives the dashboard dynamic loopback ports and a browser token of its own, and
     /// points every service's OTLP exporter at it; <c>GetDashboardUrlAsync</c> returns the login URL with the token.
     /// </summary>
-    public static async Task<DistributedApplication> StartEmbeddedWithDashboardAsync(string[] waitFor, params string[] settings)
+    public static async Task<DistributedApplication> StartEmbeddedWithDashboardAsync(string[] waitFor, CapturedWarnings warnings, params string[] settings)
     {
         string[] args =
         [
@@ -87,7 +87,7 @@ internal static class AppHostFactory
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HpcAspire_AppHost>(
             new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, args);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(warnings));
         var app = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
         await app.StartAsync(timeout.Token);
