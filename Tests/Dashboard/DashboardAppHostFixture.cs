@@ -18,9 +18,18 @@ public sealed class DashboardAppHostFixture : IAsyncLifetime
     {
         // A few readings a second: enough traces to find, few enough to read.
         App = await AppHostFactory.StartEmbeddedWithDashboardAsync(ApplicationServices, Warnings, "Generator:TicksPerSecond=2", "Cluster:NodeCount=4");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var loginUrl = await App.GetDashboardUrlAsync(timeout.Token);
-        Browser = await DashboardBrowser.LogInAsync(loginUrl);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var loginUrl = await App.GetDashboardUrlAsync(timeout.Token);
+            Browser = await DashboardBrowser.LogInAsync(loginUrl);
+        }
+        catch
+        {
+            // No browser, no tests: stop the AppHost now rather than leave it running under the tests that follow.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
@@ -28,11 +37,13 @@ public sealed class DashboardAppHostFixture : IAsyncLifetime
         if (Browser is not null)
         {
             await Browser.DisposeAsync();
+            Browser = null!;
         }
 
         if (App is not null)
         {
             await App.DisposeAsync();
+            App = null!;
         }
     }
 }
