@@ -167,12 +167,12 @@ internal static class PipelineBenchmark
             }
         }
 
+        sink.Refresh();
+        var written = sink.Rows - writtenAtStart;
+        var backlogAtEnd = Sent(DateTime.UtcNow) - sink.Rows;
         // The services write their histograms once a second: the last second's are in a moment later.
         await Task.Delay(TimeSpan.FromSeconds(1.2));
         var histograms = StageHistograms.Read(metricsDirectory).Minus(histogramsAtStart ?? StageHistograms.Empty);
-        sink.Refresh();
-        var written = sink.Rows - writtenAtStart;
-        var backlogAtEnd = Sent(measureEnds) - sink.Rows;
         var memory = PeakWorkingSets();
         var cpu = CpuSeconds().ToDictionary(c => c.Key, c => (c.Value - cpuAtStart.GetValueOrDefault(c.Key)) / Measured.TotalSeconds);
         Console.Error.WriteLine($"  CPU cores used over the measured window at {rate:N0}/s: " + string.Join(", ", cpu.Select(c => $"{c.Key} {c.Value:F2}")));
