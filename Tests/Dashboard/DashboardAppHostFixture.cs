@@ -11,13 +11,25 @@ public sealed class DashboardAppHostFixture : IAsyncLifetime
 
     internal DashboardBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The warnings and errors the AppHost logged while starting and running.</summary>
+    internal CapturedWarnings Warnings { get; } = new();
+
     public async Task InitializeAsync()
     {
         // A few readings a second: enough traces to find, few enough to read.
-        App = await AppHostFactory.StartEmbeddedWithDashboardAsync(ApplicationServices, "Generator:TicksPerSecond=2", "Cluster:NodeCount=4");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var loginUrl = await App.GetDashboardUrlAsync(timeout.Token);
-        Browser = await DashboardBrowser.LogInAsync(loginUrl);
+        App = await AppHostFactory.StartEmbeddedWithDashboardAsync(ApplicationServices, Warnings, "Generator:TicksPerSecond=2", "Cluster:NodeCount=4");
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var loginUrl = await App.GetDashboardUrlAsync(timeout.Token);
+            Browser = await DashboardBrowser.LogInAsync(loginUrl);
+        }
+        catch
+        {
+            // No browser, no tests: stop the AppHost now rather than leave it running under the tests that follow.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
@@ -25,11 +37,13 @@ public sealed class DashboardAppHostFixture : IAsyncLifetime
         if (Browser is not null)
         {
             await Browser.DisposeAsync();
+            Browser = null!;
         }
 
         if (App is not null)
         {
             await App.DisposeAsync();
+            App = null!;
         }
     }
 }

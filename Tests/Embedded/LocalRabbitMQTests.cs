@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using HpcAspire.Tests.Support;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -74,6 +75,41 @@ public class LocalRabbitMQTests
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"reading {i}"), received);
     }
 
+    [Fact]
+    public async Task A_start_that_times_out_names_what_was_not_healthy_and_stops_what_it_started()
+    {
+        var dataDirectory = TestDirectories.Create("rabbitmq");
+        const string sleeper = "613.25"; // a sleep no other process runs
+        var failed = await Assert.ThrowsAsync<TimeoutException>(() => AppHostFactory.StartBrokersOnlyAsync(
+            ["rabbitmq", "never-healthy"], TimeSpan.FromSeconds(45),
+            builder =>
+            {
+                // A process that runs but whose health check never passes, like a service stuck at start.
+                builder.Services.AddHealthChecks().AddCheck("never-healthy-check", () => HealthCheckResult.Unhealthy("made up for this test"));
+                builder.AddExecutable("never-healthy", "sleep", Path.GetTempPath(), sleeper).WithHealthCheck("never-healthy-check");
+            },
+            $"Infrastructure:DataDirectory={dataDirectory}"));
+
+        // The error says which resource did not get there; a test after this one must find neither process running.
+        Assert.Contains("did not get rabbitmq, never-healthy healthy within 45 s", failed.Message);
+        Assert.Contains("rabbitmq Running Healthy", failed.Message);
+        Assert.Contains("never-healthy Running Unhealthy", failed.Message);
+        Assert.Empty(ErlangProcessesOf(dataDirectory, epmdPort: "none"));
+        Assert.DoesNotContain(Process.GetProcessesByName("sleep"), process => CommandLineOf(process) == $"sleep {sleeper} ");
+    }
+
+    private static string CommandLineOf(Process process)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{process.Id}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
     /// <summary>beam.smp runs with -home under the data directory; the private epmd with -port.</summary>
     private static List<string> ErlangProcessesOf(string dataDirectory, string epmdPort)
     {
@@ -83,7 +119,7 @@ public class LocalRabbitMQTests
             string commandLine;
             try
             {
-                commandLine = File.ReadAllText($"/proc/{process.Id}/cmdline").Replace('\0', ' ');
+                commandLine = CommandLineOf(process);
                 if (File.ReadAllText($"/proc/{process.Id}/stat").Split(' ')[2] == "Z")
                 {
                     continue; // a zombie holds no port and no file

@@ -31,16 +31,7 @@ internal static class AppHostFactory
     {
         var builder = await CreateAsync("Embedded", settings);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        var app = await builder.BuildAsync();
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        await app.StartAsync(timeout.Token);
-        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
-        foreach (var resource in waitFor)
-        {
-            await notifications.WaitForResourceHealthyAsync(resource, timeout.Token);
-        }
-
-        return app;
+        return await StartAsync(builder, waitFor);
     }
 
     /// <summary>
@@ -51,24 +42,83 @@ internal static class AppHostFactory
         StartBrokersOnlyAsync(["rabbitmq"], settings);
 
     /// <summary>The AppHost's brokers alone (both applications' infrastructure, none of the services), waiting for <paramref name="waitFor"/> to be healthy.</summary>
-    public static async Task<DistributedApplication> StartBrokersOnlyAsync(string[] waitFor, params string[] settings)
+    public static Task<DistributedApplication> StartBrokersOnlyAsync(string[] waitFor, params string[] settings) =>
+        StartBrokersOnlyAsync(waitFor, StartTimeout, _ => { }, settings);
+
+    /// <summary>
+    /// The brokers alone and what <paramref name="configure"/> adds, giving up (and stopping them) when
+    /// <paramref name="waitFor"/> are not healthy within <paramref name="startTimeout"/>.
+    /// </summary>
+    public static async Task<DistributedApplication> StartBrokersOnlyAsync(
+        string[] waitFor, TimeSpan startTimeout, Action<IDistributedApplicationTestingBuilder> configure, params string[] settings)
     {
         var builder = await CreateAsync("Embedded", ["Application:Transports=Both", .. settings]);
+        configure(builder);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
             builder.Resources.Remove(project);
         }
 
-        var app = await builder.BuildAsync();
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        await app.StartAsync(timeout.Token);
-        foreach (var resource in waitFor)
-        {
-            await app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(resource, timeout.Token);
-        }
+        return await StartAsync(builder, waitFor, startTimeout);
+    }
 
-        return app;
+    /// <summary>
+    /// Builds and starts the AppHost and waits until <paramref name="waitFor"/> are healthy. When it does not get there
+    /// the AppHost is stopped before the error is thrown, so a failed start never leaves its brokers and services
+    /// running under the tests that follow, and the error names every resource that was not running or not healthy.
+    /// </summary>
+    private static async Task<DistributedApplication> StartAsync(IDistributedApplicationTestingBuilder builder, string[] waitFor, TimeSpan? startTimeout = null)
+    {
+        var limit = startTimeout ?? StartTimeout;
+        var app = await builder.BuildAsync();
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await app.StartAsync(timeout.Token);
+            var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+            foreach (var resource in waitFor)
+            {
+                await notifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            }
+
+            return app;
+        }
+        catch (Exception ex)
+        {
+            var states = ResourceStates(app);
+            await StopWithinAsync(app, TimeSpan.FromMinutes(1));
+            if (timeout.IsCancellationRequested)
+            {
+                throw new TimeoutException(
+                    $"The AppHost did not get {string.Join(", ", waitFor)} healthy within {limit.TotalSeconds:0} s. Resources then: {states}", ex);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Every resource's state and health as the AppHost last reported them, for an error message.</summary>
+    private static string ResourceStates(DistributedApplication app)
+    {
+        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        return string.Join("; ", model.Resources.Select(resource =>
+            notifications.TryGetCurrentState(resource.Name, out var state)
+                ? $"{resource.Name} {state.Snapshot.State?.Text ?? "(no state)"}{(state.Snapshot.HealthStatus is { } health ? $" {health}" : "")}"
+                : $"{resource.Name} (not reported)"));
+    }
+
+    private static async Task StopWithinAsync(DistributedApplication app, TimeSpan limit)
+    {
+        try
+        {
+            await app.DisposeAsync().AsTask().WaitAsync(limit);
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"The AppHost that failed to start did not stop within {limit}: {ex.Message}");
+        }
     }
 
     /// <summary>
@@ -76,7 +126,7 @@ internal static class AppHostFactory
     /// are healthy. The testing builder gives the dashboard dynamic loopback ports and a browser token of its own, and
     /// points every service's OTLP exporter at it; <c>GetDashboardUrlAsync</c> returns the login URL with the token.
     /// </summary>
-    public static async Task<DistributedApplication> StartEmbeddedWithDashboardAsync(string[] waitFor, params string[] settings)
+    public static async Task<DistributedApplication> StartEmbeddedWithDashboardAsync(string[] waitFor, CapturedWarnings warnings, params string[] settings)
     {
         string[] args =
         [
@@ -87,17 +137,8 @@ internal static class AppHostFactory
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HpcAspire_AppHost>(
             new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, args);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        var app = await builder.BuildAsync();
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        await app.StartAsync(timeout.Token);
-        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
-        foreach (var resource in waitFor)
-        {
-            await notifications.WaitForResourceHealthyAsync(resource, timeout.Token);
-        }
-
-        return app;
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(warnings));
+        return await StartAsync(builder, waitFor);
     }
 }
 
