@@ -81,15 +81,29 @@ public sealed class HistogramFile : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                Write();
+                lock (_histograms)
+                {
+                    Write();
+                }
             }
         }
         catch (OperationCanceledException)
         {
-            // Stopping: one last file below.
+            // Stopping: StopAsync writes the last file.
         }
+    }
 
-        Write();
+    /// <summary>
+    /// Writes the last file once the loop has ended, here rather than in <see cref="ExecuteAsync"/>: a service stopped
+    /// before the loop's first turn (.NET runs it on the thread pool) would otherwise leave no file at all.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        lock (_histograms)
+        {
+            Write();
+        }
     }
 
     private void Write()
