@@ -200,7 +200,7 @@ internal static class PipelineBenchmark
         if (options.ResultsFile is { } resultsFile)
         {
             AppendRun(resultsFile, target, rate, run, run == 1 && options.Cold, written / Measured.TotalSeconds, backlogAtStart, backlogAtEnd,
-                endToEnd, offsetResets, sustained, memory, cpu);
+                endToEnd, offsetResets, sustained, memory, cpu, [.. target.Settings, .. settings]);
         }
 
         return new RunResult($"| {rate:N0} | {nodes} × {ticksPerSecond:0.##} | {written / Measured.TotalSeconds:N0} | {backlogAtStart:N0} → {backlogAtEnd:N0} | " +
@@ -212,17 +212,20 @@ internal static class PipelineBenchmark
     }
 
     private static void AppendRun(string file, PipelineTarget target, int rate, int run, bool cold, double writtenPerSecond, long backlogStart,
-        long backlogEnd, Histogram endToEnd, int offsetResets, bool sustained, IReadOnlyDictionary<string, long> memory, IReadOnlyDictionary<string, double> cpu)
+        long backlogEnd, Histogram endToEnd, int offsetResets, bool sustained, IReadOnlyDictionary<string, long> memory, IReadOnlyDictionary<string, double> cpu,
+        IReadOnlyList<string> settings)
     {
         const string header = "application,offered_per_s,run,cold,written_per_s,backlog_start,backlog_end,p50_ms,p99_ms,offset_resets,sustained," +
-                              "generator_mb,processor_mb,sink_mb,generator_cores,processor_cores,sink_cores,other_cores,date,commit";
+                              "generator_mb,processor_mb,sink_mb,generator_cores,processor_cores,sink_cores,other_cores,date,commit,settings";
         var services = new[] { "generator", "processor", "sink" };
         var other = cpu.Where(c => !services.Contains(c.Key)).Sum(c => c.Value);
         var row = string.Join(',', target.Application, rate, run, cold ? "true" : "false", F(writtenPerSecond, "0"), backlogStart, backlogEnd,
             F(endToEnd.Percentile(0.50), "0.0"), F(endToEnd.Percentile(0.99), "0.0"), offsetResets, sustained ? "true" : "false",
             memory.GetValueOrDefault("generator"), memory.GetValueOrDefault("processor"), memory.GetValueOrDefault("sink"),
             F(cpu.GetValueOrDefault("generator"), "0.00"), F(cpu.GetValueOrDefault("processor"), "0.00"), F(cpu.GetValueOrDefault("sink"), "0.00"),
-            F(other, "0.00"), DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), GitCommit());
+            F(other, "0.00"), DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), GitCommit(),
+            // What the run changed from the defaults, beside the application (traces sampled at 1 % in every run).
+            string.Join(' ', settings.Where(s => !s.StartsWith("OTEL_", StringComparison.Ordinal) && !s.StartsWith("Application:Transports=", StringComparison.Ordinal))));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         File.AppendAllText(file, (File.Exists(file) && new FileInfo(file).Length > 0 ? "" : header + "\n") + row + "\n");
         Console.Error.WriteLine($"  appended run {run} to {file}");
