@@ -39,18 +39,21 @@ internal static class LatencyPlots
         foreach (var cell in rows.GroupBy(r => (r.Application, r.Rate)))
         {
             var labels = cell.Select(r => r.Label).Distinct().ToList();
-            var stages = cell.Select(r => r.Stage).Distinct().ToList();
+            // The stages in the order of a run's budget (the newest label's, which has every stage), the end to end last.
+            var stages = cell.Where(r => r.Label == labels[^1]).Select(r => r.Stage)
+                .Concat(cell.Select(r => r.Stage)).Distinct().OrderBy(s => s == EndToEnd).ToList();
             var chart = new GroupedBarChart($"Where a reading's time goes at {cell.Key.Rate:N0} readings/s ({cell.Key.Application}, exactly-once): mean per stage",
-                "stage (broker waits include the producer's linger; the remainder is what no histogram covers)", "milliseconds (mean; the last run of each label)",
-                stages.Select(Wrap).ToList());
+                "stage (broker waits include the producer's linger; the remainder is what no histogram covers)", "milliseconds (mean; median of the runs)",
+                stages.Select(s => Wrap(Short(s))).ToList());
             foreach (var label in labels)
             {
-                chart.Series(label, stages.Select(s => cell.LastOrDefault(r => r.Label == label && r.Stage == s)?.MeanMs ?? double.NaN).ToArray(),
-                    notes: stages.Select(s => s == EndToEnd && cell.LastOrDefault(r => r.Label == label && r.Stage == s) is { } e ? $"p99 {e.P99Ms:0}" : null).ToArray());
+                var means = stages.Select(s => Median(cell.Where(r => r.Label == label && r.Stage == s).Select(r => r.MeanMs).Where(double.IsFinite).ToList())).ToArray();
+                var p99 = Median(cell.Where(r => r.Label == label && r.Stage == EndToEnd).Select(r => r.P99Ms).Where(double.IsFinite).ToList());
+                chart.Series(label, means, notes: stages.Select(s => s == EndToEnd && double.IsFinite(p99) ? $"p99 {p99:0}" : null).ToArray());
             }
 
             var path = Path.Combine(imagesDirectory, $"latency-budget-{cell.Key.Application}-{cell.Key.Rate}.png");
-            chart.Save(path, 1500, 640);
+            chart.Save(path, 1700, 680);
             drawn.Add(path);
         }
 
@@ -104,6 +107,9 @@ internal static class LatencyPlots
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
+    // A stage's name without its explanation in brackets, for an axis label.
+    private static string Short(string stage) => stage.IndexOf(" (", StringComparison.Ordinal) is > 0 and var at ? stage[..at] : stage;
+
     // Long stage names over several lines, so the groups' labels do not overlap.
     private static string Wrap(string stage)
     {
@@ -111,7 +117,7 @@ internal static class LatencyPlots
         var lines = new List<string> { "" };
         foreach (var word in words)
         {
-            if (lines[^1].Length + word.Length > 22 && lines[^1].Length > 0)
+            if (lines[^1].Length + word.Length > 16 && lines[^1].Length > 0)
             {
                 lines.Add("");
             }
