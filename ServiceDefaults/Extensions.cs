@@ -57,6 +57,7 @@ public static class Extensions
                 .AddHttpClientInstrumentation());
 
         builder.AddOpenTelemetryExporters();
+        builder.AddHistogramFile();
         return builder;
     }
 

@@ -8,7 +8,8 @@ namespace HpcAspire.AppHost.Infrastructure;
 /// </summary>
 internal static class TraceSampling
 {
-    private static readonly string[] Settings = ["OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"];
+    // HPCASPIRE_METRICS_DIRECTORY: where each service writes its latency histograms for benchmarks (ServiceDefaults/HistogramFile).
+    private static readonly string[] Settings = ["OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "HPCASPIRE_METRICS_DIRECTORY"];
 
     public static IResourceBuilder<ProjectResource> WithTraceSampling(this IResourceBuilder<ProjectResource> service)
     {

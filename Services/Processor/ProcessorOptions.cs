@@ -37,8 +37,13 @@ public sealed class ProcessorOptions
     /// </summary>
     public int BatchSize { get; set; } = 20_000;
 
-    /// <summary>…and at most this long between commits.</summary>
-    public int BatchMilliseconds { get; set; } = 200;
+    /// <summary>
+    /// …and at most this long between commits: the pipeline's one latency-against-throughput setting. A reading's
+    /// results are visible to a <c>read_committed</c> sink only when their transaction commits, so the transaction's
+    /// length is the wait it adds (half of it on average). 50 ms serves a live 1,000–20,000 readings/s; 200 ms (five
+    /// commits, five sets of snapshots a second instead of twenty) is the throughput end, for 50,000/s and more.
+    /// </summary>
+    public int BatchMilliseconds { get; set; } = 50;
 
     /// <summary>
     /// On RabbitMQ, at most this long between checkpoints (state file written, inputs acked). Each writes the state of

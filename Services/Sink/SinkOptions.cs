@@ -24,6 +24,14 @@ public sealed class SinkOptions
     public TimeSpan BatchInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
+    /// …or as soon as no message has come for this long (the sink has caught up): a live stream's rows are durable
+    /// a few milliseconds after they arrive instead of waiting for <see cref="BatchInterval"/>, which put 250 ms on
+    /// the mean end-to-end latency at 1,000 readings/s. A sink that is behind is never idle, so its checkpoints stay
+    /// on <see cref="BatchSize"/> and <see cref="BatchInterval"/>. Zero turns it off.
+    /// </summary>
+    public TimeSpan IdleCheckpoint { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
     /// How long, in data time, a node's or job's last written result is remembered to recognise a
     /// copy of it (the processor's replay after a restart, an aborted transaction's output).
     /// </summary>
@@ -55,6 +63,11 @@ public sealed class SinkOptions
         if (BatchSize <= 0 || BatchInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException($"Sink:BatchSize ({BatchSize}) and Sink:BatchInterval ({BatchInterval}) must both be positive.");
+        }
+
+        if (IdleCheckpoint < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Sink:IdleCheckpoint is {IdleCheckpoint}; set it to a short duration such as 00:00:00.005, or 0 to checkpoint only on Sink:BatchSize and Sink:BatchInterval.");
         }
     }
 }

@@ -9,8 +9,8 @@ namespace HpcAspire.Sink;
 
 /// <summary>
 /// The consume loop: each message becomes a CSV row in its partition's file or a dead letter; every
-/// <c>BatchSize</c> messages or <c>BatchInterval</c> the files are checkpointed and then the offsets
-/// committed. Message errors are handled per message; a fatal consumer error stops the service.
+/// <c>BatchSize</c> messages or <c>BatchInterval</c>, or when no message came for <c>IdleCheckpoint</c>, the files are
+/// checkpointed and then the offsets committed. Message errors are handled per message; a fatal consumer error stops the service.
 /// </summary>
 internal sealed class SinkWorker(
     IConsumer<string?, byte[]> consumer, IReadOnlyDictionary<string, IResultTopic> topics, AssignedPartitions partitions,
@@ -33,8 +33,8 @@ internal sealed class SinkWorker(
     {
         var settings = options.Value;
         consumer.Subscribe(topics.Keys);
-        logger.LogInformation("Sinking {Topics} into CSV files; checkpoint every {BatchSize} messages or {BatchInterval}",
-            string.Join(", ", topics.Keys), settings.BatchSize, settings.BatchInterval);
+        logger.LogInformation("Sinking {Topics} into CSV files; checkpoint every {BatchSize} messages or {BatchInterval}, or after {IdleCheckpoint} without a message",
+            string.Join(", ", topics.Keys), settings.BatchSize, settings.BatchInterval, settings.IdleCheckpoint);
 
         var sinceCheckpoint = Stopwatch.StartNew();
         var pending = 0;
@@ -42,15 +42,17 @@ internal sealed class SinkWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                // A bounded wait rather than Consume(token): an idle stream still gets its last rows checkpointed.
+                // A bounded wait rather than Consume(token): an idle stream still gets its last rows checkpointed; with
+                // rows pending, at most IdleCheckpoint, so rows are made durable as soon as the input pauses.
                 var wait = settings.BatchInterval - sinceCheckpoint.Elapsed;
-                var result = Consume(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+                var idle = pending > 0 && settings.IdleCheckpoint > TimeSpan.Zero && settings.IdleCheckpoint < wait;
+                var result = Consume(idle ? settings.IdleCheckpoint : wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
                 if (result is { IsPartitionEOF: false, Message: not null } && Handle(result))
                 {
                     pending++;
                 }
 
-                if (pending >= settings.BatchSize || (sinceCheckpoint.Elapsed >= settings.BatchInterval))
+                if (pending >= settings.BatchSize || sinceCheckpoint.Elapsed >= settings.BatchInterval || (idle && result is null))
                 {
                     Checkpoint();
                     pending = 0;

@@ -9,15 +9,15 @@ using Microsoft.Extensions.Logging;
 namespace HpcAspire.Benchmarks;
 
 /// <summary>Which application a pipeline run drives: the AppHost settings that select it and the folder its sink writes.</summary>
-internal sealed record PipelineTarget(string Name, string SinkFolder, string ResourcePrefix, params string[] Settings)
+internal sealed record PipelineTarget(string Name, string Application, string SinkFolder, string ResourcePrefix, params string[] Settings)
 {
-    public static readonly PipelineTarget Kafka = new("Kafka", "sink", "", "Application:Transports=Kafka");
+    public static readonly PipelineTarget Kafka = new("Kafka", "kafka", "sink", "", "Application:Transports=Kafka");
 
     /// <summary>The Kafka application with <paramref name="processors"/> processor instances sharing the readings' partitions.</summary>
     public static PipelineTarget KafkaProcessors(int processors) =>
-        new($"Kafka, {processors} processor(s)", "sink", "", "Application:Transports=Kafka", $"Processor:Instances={processors}");
+        new($"Kafka, {processors} processor(s)", $"kafka-processors-{processors}", "sink", "", "Application:Transports=Kafka", $"Processor:Instances={processors}");
 
-    public static PipelineTarget RabbitMQ(int processors) => new($"RabbitMQ, {processors} processor(s)", "sink-rabbitmq", "rabbitmq-",
+    public static PipelineTarget RabbitMQ(int processors) => new($"RabbitMQ, {processors} processor(s)", $"rabbitmq-{processors}", "sink-rabbitmq", "rabbitmq-",
         "Application:Transports=RabbitMQ", $"RabbitMQ:Processors={processors}", $"RabbitMQ:ReadingShards={Math.Max(4, processors)}");
 
     /// <summary>The services that must be up before the generators' first tick.</summary>
@@ -26,9 +26,11 @@ internal sealed record PipelineTarget(string Name, string SinkFolder, string Res
 
 /// <summary>
 /// The whole application (Kafka's or RabbitMQ's) in embedded mode at an offered rate of readings per second: the
-/// generators pace to the wall clock, so a reading's simulated time says when it was sent, and the
-/// time its row appears in the sink's CSV is its end-to-end latency (to a durable write).
-/// Sustained means the backlog (sent − written) does not grow over the measured window.
+/// generators pace to the wall clock and a tick's simulated time is its wall time (<c>Cluster:ReadingInterval</c> is
+/// one tick), so the sink's own end-to-end histogram (<c>hpcaspire.pipeline.latency</c>, a reading's time to its row
+/// being durable, every row) is the latency, read from the services' histogram files (<see cref="StageHistograms"/>)
+/// without polling the CSV. Sustained means the backlog (sent − written) does not grow over the measured window and
+/// no consumer's position was reset; a run that is not sustained makes the command fail.
 /// </summary>
 internal static class PipelineBenchmark
 {
@@ -39,14 +41,35 @@ internal static class PipelineBenchmark
     // clusters; `tracing` measures what 100 % and none cost.
     private static readonly string[] OnePercentOfTraces = ["OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG=0.01"];
 
+    private static int s_runs;
+
     public static async Task<int> RunAsync(PipelineTarget target, IReadOnlyList<int> offeredRates)
     {
-        Console.WriteLine($"pipeline ({target.Name}): {Warmup.TotalSeconds:0} s warm-up, then {Measured.TotalSeconds:0} s measured per rate; 1 % of traces sampled");
-        Console.WriteLine("| offered readings/s | nodes × Hz | written rows/s | backlog start → end | latency p50 | p99 | peak working set (MB) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        var options = PipelineRunOptions.FromCommandLine();
+        Console.WriteLine($"pipeline ({target.Name}): {Warmup.TotalSeconds:0} s warm-up, then {Measured.TotalSeconds:0} s measured per rate; 1 % of traces sampled" +
+                          (options.Settings.Count > 0 ? $"; settings: {string.Join(' ', options.Settings)}" : ""));
+        var rows = new List<string>();
+        var failed = new List<string>();
         foreach (var rate in offeredRates)
         {
-            Console.WriteLine(await RunOnceAsync(target, rate, OnePercentOfTraces, dashboard: false));
+            var run = await RunOnceAsync(target, rate, [.. OnePercentOfTraces, .. options.Settings], dashboard: false, options);
+            rows.Add(run.TableRow);
+            if (!run.Sustained)
+            {
+                failed.Add($"{rate:N0}/s: {run.Verdict}");
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"pipeline ({target.Name}): end-to-end latency from the sink's own histogram, reading time → row durable (every row)");
+        Console.WriteLine("| offered readings/s | nodes × Hz | written rows/s | backlog start → end | latency p50 | p99 | peak working set (MB) | sustained |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        rows.ForEach(Console.WriteLine);
+        if (failed.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"FAILED: the application did not keep up at {string.Join("; ", failed)}");
+            return 1;
         }
 
         return 0;
@@ -58,31 +81,40 @@ internal static class PipelineBenchmark
     /// </summary>
     public static async Task<int> RunTracingAsync(int rate)
     {
+        var options = PipelineRunOptions.FromCommandLine();
         Console.WriteLine($"tracing: {rate:N0} readings/s offered, dashboard on; {Warmup.TotalSeconds:0} s warm-up, then {Measured.TotalSeconds:0} s measured per setting");
-        Console.WriteLine("| traces sampled | OTEL_TRACES_SAMPLER | written rows/s | backlog start → end | latency p50 | p99 | peak working set (MB) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        var rows = new List<string>();
         foreach (var (label, sampler, argument) in new[]
                  {
                      ("100 %", "parentbased_always_on", ""), ("1 %", "parentbased_traceidratio", "0.01"), ("off", "always_off", ""),
                  })
         {
             string[] settings = argument.Length > 0 ? [$"OTEL_TRACES_SAMPLER={sampler}", $"OTEL_TRACES_SAMPLER_ARG={argument}"] : [$"OTEL_TRACES_SAMPLER={sampler}"];
-            var row = await RunOnceAsync(PipelineTarget.Kafka, rate, settings, dashboard: true);
-            Console.WriteLine($"| {label} | {sampler}{(argument.Length > 0 ? $" {argument}" : "")} |{string.Join('|', row.Split('|')[3..])}");
+            var run = await RunOnceAsync(PipelineTarget.Kafka, rate, settings, dashboard: true, options);
+            rows.Add($"| {label} | {sampler}{(argument.Length > 0 ? $" {argument}" : "")} |{string.Join('|', run.TableRow.Split('|')[3..])}");
         }
 
+        Console.WriteLine("| traces sampled | OTEL_TRACES_SAMPLER | written rows/s | backlog start → end | latency p50 | p99 | peak working set (MB) | sustained |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        rows.ForEach(Console.WriteLine);
         return 0;
     }
 
-    private static async Task<string> RunOnceAsync(PipelineTarget target, int rate, string[] settings, bool dashboard)
+    private sealed record RunResult(string TableRow, bool Sustained, string Verdict);
+
+    private static async Task<RunResult> RunOnceAsync(PipelineTarget target, int rate, string[] settings, bool dashboard, PipelineRunOptions options)
     {
-        // At most 2,000 nodes (the processor keeps a window per node); above that, nodes read faster than 1 Hz.
+        var run = ++s_runs;
+        // At most 2,000 nodes (the processor keeps a window per node); above that, nodes read faster than 1 Hz, and a
+        // tick stands for that much less simulated time, so a reading's time stays its wall time.
         var nodes = Math.Min(rate, 2_000);
         var ticksPerSecond = (double)rate / nodes;
         var dataDirectory = Path.Combine(Path.GetTempPath(), "hpcaspire-benchmark", Guid.NewGuid().ToString("N"));
+        var metricsDirectory = Path.Combine(dataDirectory, "metrics");
+        var logFile = Path.Combine(options.LogDirectory, $"pipeline-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{target.Application}-{rate}.log");
         // The generators start at `start`: late enough for every service to be up and the processor's group joined
         // on two busy cores, or the run begins with a backlog that at high rates outgrows the mock's retention.
-        var start = DateTime.UtcNow.AddSeconds(60);
+        var start = DateTime.UtcNow.AddSeconds(options.LeadSeconds);
         start = new DateTime(start.Ticks - start.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HpcAspire_AppHost>(
@@ -90,27 +122,34 @@ internal static class PipelineBenchmark
         [
             "Infrastructure:Mode=Embedded", $"Infrastructure:DataDirectory={dataDirectory}",
             $"Cluster:NodeCount={nodes}", $"Cluster:StartTime={start:O}",
+            $"Cluster:ReadingInterval={TimeSpan.FromSeconds(1 / ticksPerSecond):c}",
             $"Generator:TicksPerSecond={ticksPerSecond.ToString(CultureInfo.InvariantCulture)}", "Generator:AlignToWallClock=true",
+            $"{StageHistograms.DirectorySetting}={metricsDirectory}",
             .. target.Settings, .. settings,
         ]);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // The services' logs (and the AppHost's) go to a file, not to the console: a run prints its progress and its result.
+        Directory.CreateDirectory(options.LogDirectory);
+        var logs = new FileLoggerProvider(logFile);
+        builder.Services.AddLogging(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(logs));
+        Console.Error.WriteLine($"  {target.Name} at {rate:N0}/s (run {run}): services' logs in {logFile}");
         await using var app = await builder.BuildAsync();
         await app.StartAsync();
         await using var events = new ServiceLogEvents(app, target.Services);
         await ReportReadinessAsync(app, target, start);
 
         var sink = new CsvTail(Path.Combine(dataDirectory, target.SinkFolder, "enriched-readings"));
-        var latencies = new List<double>();
         var warmupEnds = start + Warmup;
         var measureEnds = warmupEnds + Measured;
         long writtenAtStart = 0;
         long backlogAtStart = 0;
         var cpuAtStart = new Dictionary<string, double>();
+        StageHistograms? histogramsAtStart = null;
         var (progressAt, rowsAtProgress) = (start, 0L);
         while (DateTime.UtcNow < measureEnds)
         {
             await Task.Delay(250);
             var now = DateTime.UtcNow;
+            sink.Refresh();
             if (now - progressAt >= TimeSpan.FromSeconds(5) && now > start)
             {
                 // Progress, and the run's shape: how fast the backlog of a start builds up or is worked off.
@@ -119,36 +158,94 @@ internal static class PipelineBenchmark
                 (progressAt, rowsAtProgress) = (now, sink.Rows);
             }
 
-            foreach (var simulated in sink.NewRowTimes())
-            {
-                // Tick n is sent at start + n / Hz of wall time and stamped start + n seconds.
-                var sent = start + TimeSpan.FromSeconds((simulated - start).TotalSeconds / ticksPerSecond);
-                if (now >= warmupEnds)
-                {
-                    latencies.Add((now - sent).TotalMilliseconds);
-                }
-            }
-
-            if (writtenAtStart == 0 && now >= warmupEnds)
+            if (histogramsAtStart is null && now >= warmupEnds)
             {
                 writtenAtStart = sink.Rows;
                 backlogAtStart = Sent(now) - sink.Rows;
                 cpuAtStart = CpuSeconds();
+                histogramsAtStart = StageHistograms.Read(metricsDirectory);
             }
         }
 
+        sink.Refresh();
         var written = sink.Rows - writtenAtStart;
         var backlogAtEnd = Sent(DateTime.UtcNow) - sink.Rows;
+        // The services write their histograms once a second: the last second's are in a moment later.
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        var histograms = StageHistograms.Read(metricsDirectory).Minus(histogramsAtStart ?? StageHistograms.Empty);
         var memory = PeakWorkingSets();
-        var cpu = CpuSeconds();
-        Console.Error.WriteLine($"CPU cores used over the measured window at {rate:N0}/s: " + string.Join(", ",
-            cpu.Select(c => $"{c.Key} {(c.Value - cpuAtStart.GetValueOrDefault(c.Key)) / Measured.TotalSeconds:F2}")));
+        var cpu = CpuSeconds().ToDictionary(c => c.Key, c => (c.Value - cpuAtStart.GetValueOrDefault(c.Key)) / Measured.TotalSeconds);
+        Console.Error.WriteLine($"  CPU cores used over the measured window at {rate:N0}/s: " + string.Join(", ", cpu.Select(c => $"{c.Key} {c.Value:F2}")));
         Console.Error.WriteLine($"  from the start: {events.Summary()}");
-        latencies.Sort();
-        return $"| {rate:N0} | {nodes} × {ticksPerSecond:0.##} | {written / Measured.TotalSeconds:N0} | {backlogAtStart:N0} → {backlogAtEnd:N0} | " +
-               $"{Percentile(latencies, 0.50):N0} ms | {Percentile(latencies, 0.99):N0} ms | {memory} |";
 
-        long Sent(DateTime at) => (long)Math.Max(0, (at - start).TotalSeconds * ticksPerSecond) * nodes;
+        var endToEnd = histograms.EndToEnd(target.ResourcePrefix + "sink");
+        var budget = histograms.Budget(target, endToEnd);
+        Console.WriteLine();
+        Console.WriteLine($"  where the time went at {rate:N0}/s ({target.Name}), measured window, from the services' stage histograms:");
+        Console.WriteLine(StageHistograms.BudgetTable(budget));
+        if (options.BudgetFile is { } budgetFile)
+        {
+            StageHistograms.AppendBudget(budgetFile, options.Label, target.Application, rate, budget);
+        }
+
+        // Sustained: the backlog grew by less than two seconds of readings (a tick's readings arrive at once) and no
+        // consumer lost its place to the embedded cluster's retention.
+        var offsetResets = events.Count("offset resets");
+        var grew = backlogAtEnd - backlogAtStart;
+        var sustained = grew <= 2L * rate && offsetResets == 0 && written > 0;
+        var verdict = sustained ? "yes"
+            : written == 0 ? "NO: no row written in the measured window"
+            : offsetResets > 0 ? $"NO: {offsetResets} offset resets (readings lost to the retention)"
+            : $"NO: backlog grew by {grew:N0} ({grew / Measured.TotalSeconds:N0}/s)";
+        if (options.ResultsFile is { } resultsFile)
+        {
+            AppendRun(resultsFile, target, rate, run, run == 1 && options.Cold, written / Measured.TotalSeconds, backlogAtStart, backlogAtEnd,
+                endToEnd, offsetResets, sustained, memory, cpu, [.. target.Settings, .. settings]);
+        }
+
+        return new RunResult($"| {rate:N0} | {nodes} × {ticksPerSecond:0.##} | {written / Measured.TotalSeconds:N0} | {backlogAtStart:N0} → {backlogAtEnd:N0} | " +
+                             $"{endToEnd.Percentile(0.50):N0} ms | {endToEnd.Percentile(0.99):N0} ms | " +
+                             $"{string.Join(", ", memory.Select(m => $"{m.Key} {m.Value}"))} | {verdict} |", sustained, verdict);
+
+        // Tick n is due at start + n / Hz: by `at`, ticks 0 … ⌊(at − start) × Hz⌋ were sent.
+        long Sent(DateTime at) => at < start ? 0 : ((long)((at - start).TotalSeconds * ticksPerSecond) + 1) * nodes;
+    }
+
+    private static void AppendRun(string file, PipelineTarget target, int rate, int run, bool cold, double writtenPerSecond, long backlogStart,
+        long backlogEnd, Histogram endToEnd, int offsetResets, bool sustained, IReadOnlyDictionary<string, long> memory, IReadOnlyDictionary<string, double> cpu,
+        IReadOnlyList<string> settings)
+    {
+        const string header = "application,offered_per_s,run,cold,written_per_s,backlog_start,backlog_end,p50_ms,p99_ms,offset_resets,sustained," +
+                              "generator_mb,processor_mb,sink_mb,generator_cores,processor_cores,sink_cores,other_cores,date,commit,settings";
+        var services = new[] { "generator", "processor", "sink" };
+        var other = cpu.Where(c => !services.Contains(c.Key)).Sum(c => c.Value);
+        var row = string.Join(',', target.Application, rate, run, cold ? "true" : "false", F(writtenPerSecond, "0"), backlogStart, backlogEnd,
+            F(endToEnd.Percentile(0.50), "0.0"), F(endToEnd.Percentile(0.99), "0.0"), offsetResets, sustained ? "true" : "false",
+            memory.GetValueOrDefault("generator"), memory.GetValueOrDefault("processor"), memory.GetValueOrDefault("sink"),
+            F(cpu.GetValueOrDefault("generator"), "0.00"), F(cpu.GetValueOrDefault("processor"), "0.00"), F(cpu.GetValueOrDefault("sink"), "0.00"),
+            F(other, "0.00"), DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), GitCommit(),
+            // What the run changed from the defaults, beside the application (traces sampled at 1 % in every run).
+            string.Join(' ', settings.Where(s => !s.StartsWith("OTEL_", StringComparison.Ordinal) && !s.StartsWith("Application:Transports=", StringComparison.Ordinal))));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        File.AppendAllText(file, (File.Exists(file) && new FileInfo(file).Length > 0 ? "" : header + "\n") + row + "\n");
+        Console.Error.WriteLine($"  appended run {run} to {file}");
+
+        static string F(double value, string format) => double.IsNaN(value) ? "" : value.ToString(format, CultureInfo.InvariantCulture);
+    }
+
+    private static string GitCommit()
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var commit = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            return git.ExitCode == 0 ? commit : "";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "";
+        }
     }
 
     /// <summary>
@@ -170,9 +267,6 @@ internal static class PipelineBenchmark
             ? $"  services healthy {spare:0.0} s before the generators' first tick"
             : $"  WARNING: services healthy {-spare:0.0} s AFTER the generators' first tick: this run starts with a backlog");
     }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
 
     /// <summary>CPU seconds (user + system) used so far by each service's processes, and by this process (AppHost and embedded Kafka).</summary>
     private static Dictionary<string, double> CpuSeconds()
@@ -231,16 +325,16 @@ internal static class PipelineBenchmark
         }
     }
 
-    /// <summary>Peak resident memory (VmHWM) of each service process, and of this process (AppHost and embedded Kafka).</summary>
-    private static string PeakWorkingSets()
+    /// <summary>Peak resident memory (VmHWM, MB) of each service (its largest process), and of this process (AppHost and embedded Kafka).</summary>
+    private static SortedDictionary<string, long> PeakWorkingSets()
     {
-        var peaks = new SortedDictionary<string, long> { ["apphost+kafka"] = VmHwmKilobytes(Environment.ProcessId) };
+        var peaks = new SortedDictionary<string, long> { ["apphost+kafka"] = VmHwmKilobytes(Environment.ProcessId) / 1024 };
         foreach (var (service, pid) in ServiceProcesses())
         {
-            peaks[service] = Math.Max(peaks.GetValueOrDefault(service), VmHwmKilobytes(pid));
+            peaks[service] = Math.Max(peaks.GetValueOrDefault(service), VmHwmKilobytes(pid) / 1024);
         }
 
-        return string.Join(", ", peaks.Select(p => $"{p.Key} {p.Value / 1024}"));
+        return peaks;
     }
 
     private static long VmHwmKilobytes(int pid)
@@ -258,73 +352,47 @@ internal static class PipelineBenchmark
 }
 
 /// <summary>
-/// Follows the sink's CSV files: counts every row written since the last look and returns the reading time of one row
-/// in <see cref="TimedEvery"/>. The tail runs in the benchmark's process beside the embedded brokers, on the same two
-/// cores as the application: decoding every row to a string and parsing its time cost it more than the brokers did.
+/// Counts the rows in the sink's CSV files (every row written since the last look). Latency comes from the sink's own
+/// histogram, not from here: the tail runs in the benchmark's process beside the embedded brokers, on the same two
+/// cores as the application, so it only counts line ends.
 /// </summary>
 internal sealed class CsvTail(string directory)
 {
-    public const int TimedEvery = 10;
-
     private readonly Dictionary<string, long> _positions = [];
-    private long _seen;
+    private readonly byte[] _buffer = new byte[1 << 20];
 
     public long Rows { get; private set; }
 
-    public IEnumerable<DateTime> NewRowTimes()
+    public void Refresh()
     {
         if (!Directory.Exists(directory))
         {
-            return [];
+            return;
         }
 
-        var times = new List<DateTime>();
         foreach (var file in Directory.GetFiles(directory, "*.csv", SearchOption.AllDirectories))
         {
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var position = _positions.GetValueOrDefault(file);
-            var bytes = new byte[Math.Max(0, stream.Length - position)];
             stream.Position = position;
-            bytes = bytes[..stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false)];
-            var complete = bytes.AsSpan().LastIndexOf("\r\n"u8);
-            if (complete < 0)
+            int read;
+            while ((read = stream.Read(_buffer, 0, _buffer.Length)) > 0)
             {
-                continue;
-            }
-
-            var rows = bytes.AsSpan(0, complete + 2);
-            if (position == 0)
-            {
-                rows = rows[(rows.IndexOf("\r\n"u8) + 2)..]; // a file read from its start begins with its header
-            }
-
-            for (var end = rows.IndexOf("\r\n"u8); end >= 0; rows = rows[(end + 2)..], end = rows.IndexOf("\r\n"u8))
-            {
-                Rows++;
-                if (_seen++ % TimedEvery == 0)
+                var chunk = _buffer.AsSpan(0, read);
+                var complete = chunk.LastIndexOf("\r\n"u8);
+                if (complete < 0)
                 {
-                    times.Add(TimestampOf(rows[..end]));
+                    break;
                 }
+
+                var rows = chunk.Count("\r\n"u8);
+                // A file read from its start begins with its header.
+                Rows += position == 0 ? rows - 1 : rows;
+                position += complete + 2;
+                stream.Position = position;
             }
 
-            _positions[file] = position + complete + 2;
+            _positions[file] = position;
         }
-
-        return times;
-    }
-
-    // The sink's timestamp column, yyyy-MM-ddTHH:mm:ss.fffZ (CsvFormat.Timestamp), read digit by digit.
-    private static DateTime TimestampOf(ReadOnlySpan<byte> row) => new(Digits(row[..4]), Digits(row[5..7]), Digits(row[8..10]),
-        Digits(row[11..13]), Digits(row[14..16]), Digits(row[17..19]), Digits(row[20..23]), DateTimeKind.Utc);
-
-    private static int Digits(ReadOnlySpan<byte> digits)
-    {
-        var value = 0;
-        foreach (var digit in digits)
-        {
-            value = value * 10 + (digit - '0');
-        }
-
-        return value;
     }
 }

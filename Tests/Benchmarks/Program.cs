@@ -34,12 +34,12 @@ return args.FirstOrDefault() switch
     "allocations" when args.Length > 1 => AllocationProfile.Run(args[1], args.Skip(2).Select(int.Parse).FirstOrDefault(5)),
     "cluster" => await ClusterExperimentRun.RunAsync(args[1..]),
     "cluster-plots" => ClusterPlots.Run(args[1..]),
+    "latency-plots" => HpcAspire.Benchmarks.Latency.LatencyPlots.Run(args[1..]), // [results folder] [images folder]: docs/images/latency-*.png from docs/results/latency
     "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
     _ => Usage(),
 };
 
-List<int> Rates(int skip = 1, int? fallback = null) =>
-    args.Length > skip ? args.Skip(skip).Select(int.Parse).ToList() : fallback is { } rate ? [rate] : [1_000, 20_000, 50_000];
+List<int> Rates(int skip = 1, int? fallback = null) => args.Where((_, i) => i >= skip && PipelineRunOptions.IsPositional(args, i)).Select(int.Parse).ToList() is { Count: > 0 } rates ? rates : fallback is { } rate ? [rate] : [1_000, 20_000, 50_000];
 
 static int Usage()
 {

@@ -48,6 +48,9 @@ internal sealed class ServiceLogEvents : IAsyncDisposable
         }
     }
 
+    /// <summary>How many times any service logged the event named <paramref name="name"/>.</summary>
+    public int Count(string name) => _counts.Where(c => c.Key.Event == name).Sum(c => c.Value);
+
     public string Summary() => _counts.IsEmpty
         ? "no reading pauses or offset resets in the services' logs"
         : string.Join(", ", _counts.OrderBy(c => c.Key.Service).Select(c => $"{c.Key.Service}: {c.Value} {c.Key.Event}"));
