@@ -23,21 +23,12 @@ public partial class DiagramTests
     private static readonly string Diagrams = Path.Combine(RepositoryFiles.Root, "docs", "diagrams");
     private static readonly string Images = Path.Combine(RepositoryFiles.Root, "docs", "images");
 
-    public static TheoryData<string> Sources()
-    {
-        var data = new TheoryData<string>();
-        foreach (var source in Directory.GetFiles(Diagrams, "*.mmd").Order())
-        {
-            data.Add(Path.GetFileNameWithoutExtension(source));
-        }
-
-        return data;
-    }
+    public static TheoryData<string> Sources() => new(SourceNames());
 
     [Fact]
     public void The_component_diagram_and_the_deployment_view_exist()
     {
-        var names = Sources().Select(row => (string)row[0]).ToArray();
+        var names = SourceNames();
         Assert.Contains("components", names);
         Assert.Contains("deployment", names);
     }
@@ -161,7 +152,7 @@ public partial class DiagramTests
     public void The_architecture_page_embeds_every_rendered_diagram_and_links_its_source()
     {
         var page = File.ReadAllText(Path.Combine(RepositoryFiles.Root, "docs", "architecture.md"));
-        foreach (var name in Sources().Select(row => (string)row[0]))
+        foreach (var name in SourceNames())
         {
             Assert.Contains($"](images/diagram-{name}.png)", page);
             Assert.Contains($"](diagrams/{name}.mmd)", page);
@@ -169,6 +160,9 @@ public partial class DiagramTests
 
         Assert.Contains(RenderCommand, page);
     }
+
+    private static string[] SourceNames() =>
+        [.. Directory.GetFiles(Diagrams, "*.mmd").Select(path => Path.GetFileNameWithoutExtension(path)).Order()];
 
     private static string Source(string name) => File.ReadAllText(Path.Combine(Diagrams, $"{name}.mmd"));
 
