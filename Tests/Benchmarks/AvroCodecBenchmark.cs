@@ -47,6 +47,7 @@ internal static class AvroCodecBenchmark
             .Concat(Cells(Samples.JobEvent, nameof(JobEvent)))
             .Concat(Cells(Samples.Enriched, nameof(EnrichedReading)))
             .ToList();
+        var load = LoadAverage();
         Console.WriteLine($"avro: {messages:N0} messages per repeat, {repeats} repeats after a warm-up round, one thread, {ThreadClock.Name} time; " +
                           $"JSON by System.Text.Json with reflection metadata");
 
@@ -55,19 +56,19 @@ internal static class AvroCodecBenchmark
             cell.Measure(messages); // warm-up: tiered compilation reaches its final code; not kept
         }
 
-        var runs = cells.ToDictionary(c => c, _ => new List<Cost>());
+        var runs = cells.Select(_ => new List<Cost>()).ToList();
         for (var repeat = 0; repeat < repeats; repeat++)
         {
             // Every format once per repeat, back to back: a neighbour's load on the machine falls on all of them alike.
-            foreach (var cell in cells)
+            for (var c = 0; c < cells.Count; c++)
             {
-                runs[cell].Add(cell.Measure(messages));
+                runs[c].Add(cells[c].Measure(messages));
             }
         }
 
         var date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var commit = Commit();
-        var rows = cells.Select(c => Row(c, runs[c], messages, repeats, date, commit)).ToList();
+        var rows = cells.Select((c, i) => Row(c, runs[i], messages, repeats, date, commit).Set("cores", Environment.ProcessorCount).Set("load_1m", load)).ToList();
         ResultsFile.Write(output, rows);
         PrintTable(rows);
         Console.WriteLine($"wrote {output}");
@@ -84,21 +85,21 @@ internal static class AvroCodecBenchmark
         var json = (JsonTypeInfo<T>)JsonMessages.Options.GetTypeInfo(typeof(T));
         var formats = new List<SerializationFormat<T>>
         {
-            new(Json, Framed: false, record => JsonSerializer.SerializeToUtf8Bytes(record, json), bytes => JsonSerializer.Deserialize(bytes, json)!),
-            new(ApacheAvro, Framed: true, record =>
+            new(Json, Framed: false, message => JsonSerializer.SerializeToUtf8Bytes(message, json), bytes => JsonSerializer.Deserialize(bytes, json)!),
+            new(ApacheAvro, Framed: true, message =>
             {
                 using var stream = new MemoryStream(128);
-                writer.Write(record, new BinaryEncoder(stream));
+                writer.Write(message, new BinaryEncoder(stream));
                 return stream.ToArray();
             }, bytes => reader.Read(default!, new BinaryDecoder(new MemoryStream(bytes)))),
         };
         if (AvroBinaryCodecs.For<T>() is { } codec)
         {
             var buffer = new AvroBinaryWriter();
-            formats.Add(new(ContractsCodec, Framed: true, record =>
+            formats.Add(new(ContractsCodec, Framed: true, message =>
             {
                 buffer.Clear();
-                codec.Write(record, buffer);
+                codec.Write(message, buffer);
                 return buffer.ToArray();
             }, bytes =>
             {
@@ -173,6 +174,10 @@ internal static class AvroCodecBenchmark
     }
 
     private static string Number(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
+
+    /// <summary>The machine's 1-minute load average when the run started (Linux), to tell a busy machine's run from a quiet one's.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "";
 
     private static string Commit()
     {
@@ -333,9 +338,5 @@ internal static class ThreadClock
     private static extern int ClockGetTime(int clockId, out TimeSpec time);
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
+    private readonly record struct TimeSpec(long Seconds, long Nanoseconds);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Avro;
+using Avro.Specific;
 using HpcAspire.Benchmarks;
 using HpcAspire.Contracts;
 
@@ -14,11 +15,11 @@ public sealed class SerializationFormatTests
 {
     private static readonly DateTime T0 = new(2026, 3, 1, 8, 0, 0, DateTimeKind.Utc);
 
-    public static TheoryData<string> NodeReadingFormats => [.. AvroCodecBenchmark.FormatsFor<NodeReading>().Select(f => f.Name)];
+    public static TheoryData<string> NodeReadingFormats => FormatNames<NodeReading>();
 
-    public static TheoryData<string> JobEventFormats => [.. AvroCodecBenchmark.FormatsFor<JobEvent>().Select(f => f.Name)];
+    public static TheoryData<string> JobEventFormats => FormatNames<JobEvent>();
 
-    public static TheoryData<string> EnrichedReadingFormats => [.. AvroCodecBenchmark.FormatsFor<EnrichedReading>().Select(f => f.Name)];
+    public static TheoryData<string> EnrichedReadingFormats => FormatNames<EnrichedReading>();
 
     [Theory]
     [MemberData(nameof(NodeReadingFormats))]
@@ -126,16 +127,28 @@ public sealed class SerializationFormatTests
         Assert.EndsWith("Z", json["timestamp"]!.GetValue<string>());
     }
 
-    private static T RoundTrip<T>(string format, T record)
-        where T : Avro.Specific.ISpecificRecord, new()
+    private static TheoryData<string> FormatNames<T>()
+        where T : ISpecificRecord, new()
     {
-        var codec = AvroCodecBenchmark.FormatsFor<T>().Single(f => f.Name == format);
-        return codec.Deserialize(codec.Serialize(record));
+        var names = new TheoryData<string>();
+        foreach (var format in AvroCodecBenchmark.FormatsFor<T>())
+        {
+            names.Add(format.Name);
+        }
+
+        return names;
     }
 
-    private static JsonObject Json<T>(T record)
-        where T : Avro.Specific.ISpecificRecord, new() =>
-        JsonNode.Parse(AvroCodecBenchmark.FormatsFor<T>().Single(f => f.Name == AvroCodecBenchmark.Json).Serialize(record))!.AsObject();
+    private static T RoundTrip<T>(string format, T message)
+        where T : ISpecificRecord, new()
+    {
+        var codec = AvroCodecBenchmark.FormatsFor<T>().Single(f => f.Name == format);
+        return codec.Deserialize(codec.Serialize(message));
+    }
+
+    private static JsonObject Json<T>(T message)
+        where T : ISpecificRecord, new() =>
+        JsonNode.Parse(AvroCodecBenchmark.FormatsFor<T>().Single(f => f.Name == AvroCodecBenchmark.Json).Serialize(message))!.AsObject();
 
     private static void AssertFieldsOf(JsonObject json, RecordSchema schema)
     {
