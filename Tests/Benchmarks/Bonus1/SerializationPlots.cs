@@ -55,14 +55,17 @@ internal static partial class SerializationPlots
     private static string Draw(string message, List<ResultRow> rows, string imagesDirectory)
     {
         var formats = rows.Select(r => FormatLabel(r.Text("format"))).ToList();
-        var run = $"one thread, median of {rows[0].Text("repeats")} repeats of {rows[0].Number("messages"):N0} messages ({rows[0].Text("clock")} time)";
+        var run = $"one thread; median of {rows[0].Text("repeats")} rounds of {rows[0].Number("messages"):N0} messages, {rows[0].Text("clock")} time";
 
         var bytes = new GroupedBarChart($"{message}: bytes per message", "format", "bytes", formats);
         bytes.Series("message body", rows.Select(r => r.Number("bytes")).ToArray(), notes: rows.Select(r => $"{r.Text("bytes")} B").ToArray());
-        bytes.Series("with the 5-byte Confluent frame (Avro via the registry)", rows.Select(r => r.Number("framed_bytes")).ToArray(),
+        bytes.Series("with the 5-byte Confluent frame", rows.Select(r => r.Number("framed_bytes")).ToArray(),
             notes: rows.Select(r => r.Text("framed_bytes") is { Length: > 0 } framed ? $"{framed} B" : "no frame").ToArray());
 
-        var cpu = new GroupedBarChart($"{message}: CPU time per message", $"format ({run})", "nanoseconds per message", formats);
+        var cpu = new GroupedBarChart($"{message}: CPU time per message", $"format ({run})", "nanoseconds per message", formats)
+        {
+            DotsLabel = "single rounds (bar = median)",
+        };
         cpu.Series("serialize", rows.Select(r => r.Number("serialize_ns")).ToArray(), rows.Select(r => Runs(r, "serialize_ns_runs")).ToArray());
         cpu.Series("deserialize", rows.Select(r => r.Number("deserialize_ns")).ToArray(), rows.Select(r => Runs(r, "deserialize_ns_runs")).ToArray());
 
