@@ -55,14 +55,14 @@ internal static partial class SerializationPlots
     private static string Draw(string message, List<ResultRow> rows, string imagesDirectory)
     {
         var formats = rows.Select(r => FormatLabel(r.Text("format"))).ToList();
-        var run = $"one thread; median of {rows[0].Text("repeats")} rounds of {rows[0].Number("messages"):N0} messages, {rows[0].Text("clock")} time";
 
         var bytes = new GroupedBarChart($"{message}: bytes per message", "format", "bytes", formats);
         bytes.Series("message body", rows.Select(r => r.Number("bytes")).ToArray(), notes: rows.Select(r => $"{r.Text("bytes")} B").ToArray());
         bytes.Series("with the 5-byte Confluent frame", rows.Select(r => r.Number("framed_bytes")).ToArray(),
             notes: rows.Select(r => r.Text("framed_bytes") is { Length: > 0 } framed ? $"{framed} B" : "no frame").ToArray());
 
-        var cpu = new GroupedBarChart($"{message}: CPU time per message", $"format ({run})", "nanoseconds per message", formats)
+        var cpu = new GroupedBarChart($"{message}: CPU time per message, median of {rows[0].Text("repeats")} rounds",
+            $"format ({rows[0].Text("clock")} time, one thread)", "nanoseconds per message", formats)
         {
             DotsLabel = "single rounds (bar = median)",
         };
