@@ -29,7 +29,8 @@ return args.FirstOrDefault() switch
                   | await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(2), Rates())
                   | await PipelineBenchmark.RunAsync(PipelineTarget.RabbitMQ(4), Rates()),
     "tracing" => await PipelineBenchmark.RunTracingAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(8_000)),
-    "avro" => AvroCodecBenchmark.Run(args.Skip(1).Select(int.Parse).FirstOrDefault(1_000_000)),
+    "avro" => AvroCodecBenchmark.Run(args[1..]),
+    "serialization-plots" => HpcAspire.Benchmarks.Bonus1.SerializationPlots.Run(args[1..]),
     "compression" => CompressionBenchmark.Run(args.Skip(1).Select(int.Parse).FirstOrDefault(200_000)),
     "allocations" when args.Length > 1 => AllocationProfile.Run(args[1], args.Skip(2).Select(int.Parse).FirstOrDefault(5)),
     "cluster" => await ClusterExperimentRun.RunAsync(args[1..]),
