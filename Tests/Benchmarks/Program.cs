@@ -9,7 +9,9 @@ using HpcAspire.Benchmarks.ClusterExperiments;
 // dotnet run -c Release --project Tests/Benchmarks -- raw-rabbitmq [messages]
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq-pipeline [processors] [rates…]
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq [rates…]   (raw RabbitMQ, then the RabbitMQ application with 1, 2 and 4 processors, in one run)
-// dotnet run -c Release --project Tests/Benchmarks -- avro [records]      (Apache.Avro against the contracts' own codecs, per record)
+// dotnet run -c Release --project Tests/Benchmarks -- avro [messages] [--repeats n] [--quick] [--out file] (JSON, Apache.Avro and the contracts' codecs: bytes and CPU per message)
+// dotnet run -c Release --project Tests/Benchmarks -- serialization-plots   (docs/images/bonus1-*.png from docs/results/bonus1)
+// dotnet run -c Release --project Tests/Benchmarks -- latency-plots         (docs/images/latency-*.png from docs/results/latency)
 // dotnet run -c Release --project Tests/Benchmarks -- compression [readings] (bytes per reading in a batch: none, LZ4, zstd)
 // dotnet run -c Release --project Tests/Benchmarks -- allocations <trace.nettrace> [frames] (a service's allocations by type and stack, from dotnet-trace --profile gc-verbose)
 // dotnet run -c Release --project Tests/Benchmarks -- cluster [--quick] [--bootstrap host:port,…] [--out folder] [--only e1,e2,e3] [--repeats n]
@@ -47,7 +49,7 @@ static int Usage()
     Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …] | tracing [offered readings/s]\n" +
                             "       kafka-processors [offered readings/s]\n" +
                             "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]\n" +
-                            "       avro [records] | compression [readings] | allocations <trace.nettrace> [frames]\n" +
+                            "       avro [messages] [--repeats n] [--quick] | serialization-plots | latency-plots | compression [readings] | allocations <trace.nettrace> [frames]\n" +
                             $"       {ClusterExperimentOptions.Usage} | {ClusterPlots.Usage}");
     return 2;
 }
