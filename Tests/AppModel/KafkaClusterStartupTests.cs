@@ -69,6 +69,8 @@ public class KafkaClusterStartupTests
     private static async Task<DistributedApplication> BuildContainersModeAsync()
     {
         var builder = await AppHostFactory.CreateAsync("Containers");
+        // As DCP would: the cluster's connection string (published once it runs) waits for its brokers' endpoints.
+        ResourceConfiguration.AllocateEndpoints(builder);
         return await builder.BuildAsync();
     }
 
