@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Hosting;
 
 namespace HpcAspire.Benchmarks;
 
@@ -9,14 +10,11 @@ namespace HpcAspire.Benchmarks;
 /// </summary>
 internal sealed class Histogram(SortedDictionary<int, long> counts)
 {
-    private const double MinimumMilliseconds = 0.01;
-    private const double Growth = 1.02;
-
     public SortedDictionary<int, long> Counts { get; } = counts;
 
     public long Count => Counts.Values.Sum();
 
-    public static double UpperMilliseconds(int bucket) => MinimumMilliseconds * Math.Pow(Growth, bucket);
+    public static double UpperMilliseconds(int bucket) => HistogramFile.UpperMilliseconds(bucket);
 
     /// <summary>The bucket's upper bound below which a fraction <paramref name="p"/> of the values lie; NaN when empty.</summary>
     public double Percentile(double p)
@@ -43,7 +41,7 @@ internal sealed class Histogram(SortedDictionary<int, long> counts)
 
     /// <summary>The mean, taking each value as its bucket's geometric middle.</summary>
     public double Mean() => Count == 0 ? double.NaN
-        : Counts.Sum(c => c.Value * UpperMilliseconds(c.Key) / Math.Sqrt(Growth)) / Count;
+        : Counts.Sum(c => c.Value * UpperMilliseconds(c.Key) / Math.Sqrt(HistogramFile.Growth)) / Count;
 }
 
 /// <summary>One row of a latency budget: a stage, its mean, p50 and p99 in milliseconds, and how many values it has.</summary>
@@ -55,7 +53,7 @@ internal sealed record BudgetRow(string Stage, string Source, double MeanMs, dou
 /// </summary>
 internal sealed class StageHistograms
 {
-    public const string DirectorySetting = "HPCASPIRE_METRICS_DIRECTORY";
+    public const string DirectorySetting = HistogramFile.DirectorySetting;
 
     public static readonly StageHistograms Empty = new([]);
 
