@@ -60,7 +60,7 @@ internal static class PipelinePlots
         var cellNames = variants.SelectMany(v => rates.Select(rate => (Variant: v, Rate: rate)))
             .Where(c => runs.Any(r => Variant(r) == c.Variant && r.Number("offered_per_s") == c.Rate)).ToList();
         var cpu = new GroupedBarChart("CPU per reading per service (cores × 10⁶ / readings written per second)", "application @ offered readings/s",
-            "µs of CPU per reading (median of warm runs)", cellNames.Select(c => $"{c.Variant}\n@ {c.Rate.ToString("N0", CultureInfo.InvariantCulture)}").ToList());
+            "µs of CPU per reading (median of warm runs)", cellNames.Select(c => $"{c.Variant.Replace(" (", "\n(").Replace(' ', '\n')}\n@ {c.Rate.ToString("N0", CultureInfo.InvariantCulture)}").ToList());
         foreach (var service in services)
         {
             var cells = cellNames.Select(c => (IReadOnlyList<double>)runs.Where(r => Variant(r) == c.Variant && r.Number("offered_per_s") == c.Rate)
@@ -72,7 +72,7 @@ internal static class PipelinePlots
         {
             Save(throughput, imagesDirectory, "pipeline-throughput.png", variants.Count),
             Save(latency, imagesDirectory, "pipeline-latency.png", variants.Count * 2),
-            Save(cpu, imagesDirectory, "pipeline-cpu-per-reading.png", cellNames.Count),
+            Save(cpu, imagesDirectory, "pipeline-cpu-per-reading.png", cellNames.Count * services.Length / 2),
         };
 
         // Scaling: applications named <family>-<N> (kafka-processors-N, rabbitmq-N) with N processor instances/replicas.
@@ -119,7 +119,7 @@ internal static class PipelinePlots
     private static string Save(GroupedBarChart chart, string folder, string file, int bars)
     {
         var path = Path.Combine(folder, file);
-        chart.Save(path, Math.Max(1200, 500 + 90 * bars), 600);
+        chart.Save(path, Math.Max(1200, 500 + 90 * bars), 640);
         return path;
     }
 }
