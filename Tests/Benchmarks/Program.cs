@@ -38,6 +38,7 @@ return args.FirstOrDefault() switch
     "cluster" => await ClusterExperimentRun.RunAsync(args[1..]),
     "cluster-plots" => ClusterPlots.Run(args[1..]),
     "latency-plots" => HpcAspire.Benchmarks.Latency.LatencyPlots.Run(args[1..]), // [results folder] [images folder]: docs/images/latency-*.png from docs/results/latency
+    "figures" => HpcAspire.Benchmarks.Figures.FigureCommand.Run(args[1..]), // [results folder] [images folder]: every plot of the report from docs/results, with docs/images/figures.json
     "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
     _ => Usage(),
 };

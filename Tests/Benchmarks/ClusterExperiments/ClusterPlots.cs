@@ -14,6 +14,20 @@ internal static class ClusterPlots
     {
         var results = Option(args, "--results") ?? ClusterExperimentOptions.DefaultOutput;
         var images = Option(args, "--images") ?? "docs/images";
+        var drawn = Draw(results, images).ToList();
+        drawn.ForEach(path => Console.WriteLine(path));
+        if (drawn.Count == 0)
+        {
+            Console.Error.WriteLine($"no results files in {results}; usage: {Usage}");
+            return 1;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Every plot the results files in <paramref name="results"/> (docs/results/part2) allow; none when there are none.</summary>
+    public static IReadOnlyList<string> Draw(string results, string images)
+    {
         Directory.CreateDirectory(images);
         var drawn = new List<string>();
         if (Read(results, ScaleOutExperiment.Name) is { } scaleOut)
@@ -36,14 +50,7 @@ internal static class ClusterPlots
             drawn.AddRange(Groups(groups, images));
         }
 
-        drawn.ForEach(path => Console.WriteLine(path));
-        if (drawn.Count == 0)
-        {
-            Console.Error.WriteLine($"no results files in {results}; usage: {Usage}");
-            return 1;
-        }
-
-        return 0;
+        return drawn;
     }
 
     private static IEnumerable<string> ScaleOut(List<ResultRow> rows, string images)
