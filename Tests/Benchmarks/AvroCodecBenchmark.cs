@@ -141,12 +141,12 @@ internal static class AvroCodecBenchmark
             .Set("message", cell.Message)
             .Set("bytes", cell.Bytes)
             .Set("framed_bytes", cell.Framed ? (cell.Bytes + ConfluentFrameBytes).ToString(CultureInfo.InvariantCulture) : "")
-            .Set("serialize_ns", Median(runs.Select(c => c.SerializeNs)))
-            .Set("deserialize_ns", Median(runs.Select(c => c.DeserializeNs)))
-            .Set("serialize_wall_ns", Median(runs.Select(c => c.SerializeWallNs)))
-            .Set("deserialize_wall_ns", Median(runs.Select(c => c.DeserializeWallNs)))
-            .Set("serialize_alloc_b", Median(runs.Select(c => c.SerializeAllocated)))
-            .Set("deserialize_alloc_b", Median(runs.Select(c => c.DeserializeAllocated)))
+            .Set("serialize_ns", Statistics.Median(runs.Select(c => c.SerializeNs)))
+            .Set("deserialize_ns", Statistics.Median(runs.Select(c => c.DeserializeNs)))
+            .Set("serialize_wall_ns", Statistics.Median(runs.Select(c => c.SerializeWallNs)))
+            .Set("deserialize_wall_ns", Statistics.Median(runs.Select(c => c.DeserializeWallNs)))
+            .Set("serialize_alloc_b", Statistics.Median(runs.Select(c => c.SerializeAllocated)))
+            .Set("deserialize_alloc_b", Statistics.Median(runs.Select(c => c.DeserializeAllocated)))
             .Set("serialize_ns_runs", string.Join(';', runs.Select(c => Number(c.SerializeNs))))
             .Set("deserialize_ns_runs", string.Join(';', runs.Select(c => Number(c.DeserializeNs))))
             .Set("messages", messages)
@@ -165,12 +165,6 @@ internal static class AvroCodecBenchmark
             Console.WriteLine($"| {row.Text("message")} | {row.Text("format")} | {row.Text("bytes")} | {(row.Text("framed_bytes") is { Length: > 0 } f ? f : "–")} | " +
                               $"{row.Number("serialize_ns"):N0} | {row.Number("deserialize_ns"):N0} | {row.Number("serialize_alloc_b"):N0} | {row.Number("deserialize_alloc_b"):N0} |");
         }
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string Number(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);

@@ -25,6 +25,9 @@ internal static class ClusterPlots
         return 0;
     }
 
+    /// <summary>The experiments whose results files (in docs/results/part2) the plots read.</summary>
+    public static IReadOnlyList<string> Experiments { get; } = [ScaleOutExperiment.Name, DurabilityExperiment.Name, ClientCountExperiment.Producers, ClientCountExperiment.Groups];
+
     /// <summary>Every plot the results files in <paramref name="results"/> (docs/results/part2) allow; none when there are none.</summary>
     public static IReadOnlyList<string> Draw(string results, string images)
     {
@@ -69,7 +72,7 @@ internal static class ClusterPlots
             {
                 var runs = partitions.Select(p => (IReadOnlyList<double>)rows.Where(r => r.Number("brokers") == b && r.Number("partitions") == p)
                     .Select(r => r.Number(column) / 1000).Where(double.IsFinite).ToList()).ToArray();
-                chart.Series(b == 1 ? "1 broker" : $"{b:0} brokers", runs.Select(Median).ToArray(), runs);
+                chart.Series(b == 1 ? "1 broker" : $"{b:0} brokers", runs.Select(Statistics.Median).ToArray(), runs);
             }
 
             yield return Save(chart, images, file);
@@ -83,7 +86,7 @@ internal static class ClusterPlots
         List<ResultRow> Cells(string setting, double rf) => rows.Where(r => SettingsLabel(r) == setting && r.Number("replication") == rf).ToList();
         IReadOnlyList<double>[] Runs(double rf, string column, double scale = 1) =>
             settings.Select(s => (IReadOnlyList<double>)Cells(s, rf).Select(r => r.Number(column) / scale).Where(double.IsFinite).ToList()).ToArray();
-        double[] Medians(double rf, string column, double scale = 1) => Runs(rf, column, scale).Select(Median).ToArray();
+        double[] Medians(double rf, string column, double scale = 1) => Runs(rf, column, scale).Select(Statistics.Median).ToArray();
         var offered = rows[0].Number("offered_msg_s");
 
         var latency = new GroupedBarChart($"E2: send to acknowledgement at {offered:N0} msg/s offered (3 brokers, 6 partitions)",
@@ -128,8 +131,8 @@ internal static class ClusterPlots
             counts.Select(c => c == 1 ? "1 producer" : $"{c:0} producers").ToList());
         var cells = counts.Select(c => rows.Where(r => r.Number("producers") == c).ToList()).ToList();
         var runs = cells.Select(runsOf => (IReadOnlyList<double>)runsOf.Select(r => r.Number("produce_msg_s") / 1000).ToList()).ToArray();
-        chart.Series("acknowledged messages per second", runs.Select(Median).ToArray(), runs,
-            notes: cells.Select(runsOf => $"p99 {Median(runsOf.Select(r => r.Number("produce_p99_ms")).ToList()):0} ms, {runsOf[0].Text("process_threads")} threads").ToArray());
+        chart.Series("acknowledged messages per second", runs.Select(Statistics.Median).ToArray(), runs,
+            notes: cells.Select(runsOf => $"p99 {Statistics.Median(runsOf.Select(r => r.Number("produce_p99_ms")).ToList()):0} ms, {runsOf[0].Text("process_threads")} threads").ToArray());
         return Save(chart, images, "part2-e3-producers.png");
     }
 
@@ -167,17 +170,6 @@ internal static class ClusterPlots
     private static string SettingsLabel(ResultRow row) => $"acks={row.Text("acks")}{(row.Text("idempotence") == "on" ? " idempotent" : "")}";
 
     private static List<double> Distinct(List<ResultRow> rows, string column) => rows.Select(r => r.Number(column)).Where(double.IsFinite).Distinct().Order().ToList();
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 
     /// <summary>An experiment's rows that measured something ("ok"), or null when its file is absent.</summary>
     private static List<ResultRow>? Read(string folder, string experiment)

@@ -26,7 +26,7 @@ internal static class FigureCommand
     [
         new("pipeline", PipelinePlots.Draw, [PipelinePlots.ResultsFileName]),
         new("part2", (results, images) => ClusterPlots.Draw(Path.Combine(results, "part2"), images),
-            ["part2/e1-scale-out.csv", "part2/e2-durability.csv", "part2/e3-producers.csv", "part2/e3-consumer-groups.csv"]),
+            ClusterPlots.Experiments.Select(experiment => $"part2/{experiment}.csv").ToList()),
         new("bonus1", (results, images) => SerializationPlots.Draw(Path.Combine(results, "bonus1"), images), ["bonus1/" + SerializationPlots.ResultsFileName]),
         new("latency", LatencyPlots.Draw, ["latency/stage-budget.csv"]),
         // Part 4: new("part4", Part4Plots.Draw, [...its results files...]),

@@ -41,7 +41,7 @@ internal static class PipelinePlots
         foreach (var variant in variants)
         {
             var cells = Runs(variant, "written_per_s");
-            throughput.Series(variant, cells.Select(Median).ToArray(), cells);
+            throughput.Series(variant, cells.Select(Statistics.Median).ToArray(), cells);
         }
 
         var latency = new GroupedBarChart("End-to-end latency (reading time → row durable in the CSV) vs offered rate", "offered readings per second",
@@ -51,7 +51,7 @@ internal static class PipelinePlots
             foreach (var quantile in new[] { "p50", "p99" })
             {
                 var cells = Runs(variant, $"{quantile}_ms");
-                latency.Series($"{variant}, {quantile}", cells.Select(Median).ToArray(), cells);
+                latency.Series($"{variant}, {quantile}", cells.Select(Statistics.Median).ToArray(), cells);
             }
         }
 
@@ -65,7 +65,7 @@ internal static class PipelinePlots
         {
             var cells = cellNames.Select(c => (IReadOnlyList<double>)runs.Where(r => Variant(r) == c.Variant && r.Number("offered_per_s") == c.Rate)
                 .Select(r => r.Number($"{service}_cores") * 1e6 / r.Number("written_per_s")).Where(double.IsFinite).ToList()).ToArray();
-            cpu.Series(service == "other" ? "other (brokers, registry, AppHost)" : service, cells.Select(Median).ToArray(), cells);
+            cpu.Series(service == "other" ? "other (brokers, registry, AppHost)" : service, cells.Select(Statistics.Median).ToArray(), cells);
         }
 
         var drawn = new List<string>
@@ -86,7 +86,7 @@ internal static class PipelinePlots
             {
                 var cells = counts.Select(n => (IReadOnlyList<double>)scaled.Where(r => Instances(r.Text("application")) == (series.Family, n) && r.Number("offered_per_s") == series.Rate)
                     .Select(r => r.Number("written_per_s")).Where(double.IsFinite).ToList()).ToArray();
-                scaling.Series($"{series.Family} @ {series.Rate.ToString("N0", CultureInfo.InvariantCulture)}/s offered", cells.Select(Median).ToArray(), cells);
+                scaling.Series($"{series.Family} @ {series.Rate.ToString("N0", CultureInfo.InvariantCulture)}/s offered", cells.Select(Statistics.Median).ToArray(), cells);
             }
 
             drawn.Add(Save(scaling, imagesDirectory, "pipeline-scaling.png", counts.Count));
@@ -104,17 +104,6 @@ internal static class PipelinePlots
         application.LastIndexOf('-') is > 0 and var dash && int.TryParse(application[(dash + 1)..], CultureInfo.InvariantCulture, out var count)
             ? (application[..dash], count)
             : null;
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 
     private static string Save(GroupedBarChart chart, string folder, string file, int bars)
     {

@@ -47,8 +47,8 @@ internal static class LatencyPlots
                 stages.Select(s => Wrap(Short(s))).ToList());
             foreach (var label in labels)
             {
-                var means = stages.Select(s => Median(cell.Where(r => r.Label == label && r.Stage == s).Select(r => r.MeanMs).Where(double.IsFinite).ToList())).ToArray();
-                var p99 = Median(cell.Where(r => r.Label == label && r.Stage == EndToEnd).Select(r => r.P99Ms).Where(double.IsFinite).ToList());
+                var means = stages.Select(s => Statistics.Median(cell.Where(r => r.Label == label && r.Stage == s).Select(r => r.MeanMs).Where(double.IsFinite).ToList())).ToArray();
+                var p99 = Statistics.Median(cell.Where(r => r.Label == label && r.Stage == EndToEnd).Select(r => r.P99Ms).Where(double.IsFinite).ToList());
                 chart.Series(label, means, notes: stages.Select(s => s == EndToEnd && double.IsFinite(p99) ? $"p99 {p99:0}" : null).ToArray());
             }
 
@@ -69,7 +69,7 @@ internal static class LatencyPlots
                 foreach (var (name, pick) in new (string, Func<BudgetLine, double>)[] { ("p50", r => r.P50Ms), ("p99", r => r.P99Ms) })
                 {
                     var runs = rates.Select(rate => (IReadOnlyList<double>)mine.Where(r => r.Label == label && r.Rate == rate).Select(pick).Where(double.IsFinite).ToList()).ToArray();
-                    chart.Series($"{label}, {name}", runs.Select(Median).ToArray(), runs);
+                    chart.Series($"{label}, {name}", runs.Select(Statistics.Median).ToArray(), runs);
                 }
             }
 
@@ -94,17 +94,6 @@ internal static class LatencyPlots
         return new BudgetLine(head[0], head[1], int.Parse(head[2], CultureInfo.InvariantCulture), line[(open + 1)..close], Number(tail[0]), Number(tail[1]), Number(tail[2]));
 
         static double Number(string text) => double.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : double.NaN;
-    }
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     // A stage's name without its explanation in brackets, for an axis label.
