@@ -116,8 +116,21 @@ public abstract class RabbitMQConsumer : BackgroundService
         headers[DeadLetterHeaders.SourceQueue] = message.Queue;
         headers[DeadLetterHeaders.SourceRoutingKey] = message.RoutingKey;
         headers[DeadLetterHeaders.Service] = _context.ServiceName;
-        await message.Session.BasicPublishAsync(HpcTopology.DeadLetterExchange, message.RoutingKey, mandatory: true,
-            new BasicProperties { Persistent = true, Headers = headers }, message.Body, cancellationToken).ConfigureAwait(false);
+
+        // Bounded as the publisher's confirms are: a confirm that never comes would hold this consumer's turn for ever.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_context.Settings.ConfirmTimeout);
+        try
+        {
+            await message.Session.BasicPublishAsync(HpcTopology.DeadLetterExchange, message.RoutingKey, mandatory: true,
+                new BasicProperties { Persistent = true, Headers = headers }, message.Body, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException timedOut) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The broker did not confirm a dead letter from {message.Queue} within {_context.Settings.ConfirmTimeout} " +
+                $"({RabbitMQTransportSettings.SectionName}:ConfirmTimeout); the message goes back to its queue.", timedOut);
+        }
+
         _context.Telemetry.DeadLettered(message.Queue, reason);
         Activity.Current?.AddEvent(new ActivityEvent("dead-lettered", tags: new ActivityTagsCollection
         {
