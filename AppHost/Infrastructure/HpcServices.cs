@@ -7,13 +7,14 @@ internal sealed record SchemaRegistryReference(IResourceBuilder<IResourceWithCon
 internal static class HpcServices
 {
     /// <summary>
-    /// A service of the application: its project on a plain HTTP endpoint with <c>/health</c> checked, traces sampled as
+    /// A service of the application: its project, started from its built assembly, on a plain HTTP endpoint with <c>/health</c> checked, traces sampled as
     /// configured, prompt tiering, and the Schema Registry referenced and waited for (every service reads or writes Avro).
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddService<TProject>(this IDistributedApplicationBuilder builder, string name,
         SchemaRegistryReference schemaRegistry)
         where TProject : IProjectMetadata, new() =>
         builder.AddProject<TProject>(name, launchProfileName: null)
+            .WithBuiltAssemblyLaunch()
             .WithPlainHttpEndpoint()
             .WithHttpHealthCheck("/health")
             .WithTraceSampling()
