@@ -4,6 +4,7 @@ namespace HpcAspire.Tests.Dashboard;
 
 /// <summary>What a user sees on the Aspire dashboard's Traces page, in a real (headless) browser.</summary>
 [Collection(DashboardCollection.Name)]
+[Trait(TestKinds.Trait, TestKinds.Browser)]
 public class TraceDashboardTests(DashboardAppHostFixture fixture)
 {
     private static readonly string[] ReadingPath = ["node-reading-generator", "processor", "sink"];

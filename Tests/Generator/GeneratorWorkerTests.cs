@@ -1,5 +1,6 @@
 using HpcAspire.Domain.Simulation;
 using HpcAspire.Generator;
+using HpcAspire.Tests.Support;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Options;
 namespace HpcAspire.Tests.Generator;
 
 /// <summary>The generator's loop with a publisher that records what it is handed.</summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class GeneratorWorkerTests
 {
     [Fact]

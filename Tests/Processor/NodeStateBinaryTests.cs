@@ -2,9 +2,11 @@ using System.Text.Json;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Processor;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Processor;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class NodeStateBinaryTests
 {
     private static readonly DateTime T0 = new(2026, 3, 1, 8, 0, 0, DateTimeKind.Utc);
