@@ -1,9 +1,9 @@
 using HpcAspire.Domain.Simulation;
 using HpcAspire.Generator;
-using HpcAspire.Tests.Support;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Generator;
 
