@@ -18,7 +18,4 @@ public static class DeadLetterHeaders
     /// dead-lettered whole, once per bad record; its other records were processed.
     /// </summary>
     public const string Record = "x-hpc-dlq-record";
-
-    /// <summary>The broker's reason for its own dead-lettering: <c>rejected</c>, <c>delivery_limit</c>, <c>expired</c>, <c>maxlen</c>.</summary>
-    public const string BrokerReason = "x-first-death-reason";
 }

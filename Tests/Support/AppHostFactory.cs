@@ -26,11 +26,19 @@ internal static class AppHostFactory
         });
     }
 
+    /// <summary>
+    /// Warnings and errors only, the resources' forwarded output included. The AppHost's appsettings.json sets the default
+    /// level to Information, a rule that outranks a minimum level; this later rule of the same scope replaces it. The
+    /// console logger shows the test host's output, and every resource's info lines would bury the tests' results in it.
+    /// </summary>
+    private static ILoggingBuilder WarningsOnly(ILoggingBuilder logging) =>
+        logging.SetMinimumLevel(LogLevel.Warning).AddFilter(level => level >= LogLevel.Warning);
+
     /// <summary>Starts the AppHost in embedded mode and waits until the named resources are healthy.</summary>
     public static async Task<DistributedApplication> StartEmbeddedAsync(string[] waitFor, params string[] settings)
     {
         var builder = await CreateAsync("Embedded", settings);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.Services.AddLogging(logging => WarningsOnly(logging));
         return await StartAsync(builder, waitFor);
     }
 
@@ -54,7 +62,7 @@ internal static class AppHostFactory
     {
         var builder = await CreateAsync("Embedded", ["Application:Transports=Both", .. settings]);
         configure(builder);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.Services.AddLogging(logging => WarningsOnly(logging));
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
             builder.Resources.Remove(project);
@@ -137,7 +145,7 @@ internal static class AppHostFactory
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HpcAspire_AppHost>(
             new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, args);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(warnings));
+        builder.Services.AddLogging(logging => WarningsOnly(logging).AddProvider(warnings));
         return await StartAsync(builder, waitFor);
     }
 }
