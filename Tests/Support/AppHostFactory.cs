@@ -30,9 +30,13 @@ internal static class AppHostFactory
     /// Warnings and errors only, the resources' forwarded output included. The AppHost's appsettings.json sets the default
     /// level to Information, a rule that outranks a minimum level; this later rule of the same scope replaces it. The
     /// console logger shows the test host's output, and every resource's info lines would bury the tests' results in it.
+    /// Failed health checks are left out too: the tests that stop a broker or a server cause them by design (a hundred
+    /// stack traces a run), and a start that never gets healthy names each resource's state in its own error.
     /// </summary>
     private static ILoggingBuilder WarningsOnly(ILoggingBuilder logging) =>
-        logging.SetMinimumLevel(LogLevel.Warning).AddFilter(level => level >= LogLevel.Warning);
+        logging.SetMinimumLevel(LogLevel.Warning)
+            .AddFilter(level => level >= LogLevel.Warning)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
 
     /// <summary>Starts the AppHost in embedded mode and waits until the named resources are healthy.</summary>
     public static async Task<DistributedApplication> StartEmbeddedAsync(string[] waitFor, params string[] settings)
