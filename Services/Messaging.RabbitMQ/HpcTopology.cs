@@ -29,8 +29,6 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
     private readonly string[] _shardQueues = [.. Enumerable.Range(0, settings.ReadingShards).Select(ReadingShardQueue)];
 
     public const string TelemetryExchange = "hpc.telemetry";
-    // Readings were routed per reading through these in earlier versions; a broker's kept data may still bind them.
-    private static readonly string[] LegacyReadingsExchanges = ["hpc.readings", "hpc.readings.by-shard"];
     public const string ResultsExchange = "hpc.results";
     public const string EnergyPartsExchange = "hpc.energy-parts";
     public const string DeadLetterExchange = "hpc.dead-letter";
@@ -42,7 +40,7 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
 
     /// <summary>
     /// Result routing keys: <c>enriched-readings.processor-&lt;i&gt;</c> for a batch of enriched readings from processor
-    /// instance i (earlier versions sent one per reading, <c>enriched-reading.&lt;node&gt;</c>), <c>job-energy.&lt;job&gt;</c>.
+    /// instance i, <c>job-energy.&lt;job&gt;</c>.
     /// </summary>
     public const string EnrichedReadingKeyPrefix = "enriched-reading";
     public const string JobEnergyKeyPrefix = "job-energy.";
@@ -115,8 +113,6 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
 
     public static string JobEventsQueue(int processorInstance) => $"job-events.processor-{processorInstance.ToString(CultureInfo.InvariantCulture)}";
 
-    public IEnumerable<string> ReadingShardQueues() => Enumerable.Range(0, settings.ReadingShards).Select(ReadingShardQueue);
-
     /// <summary>The shards processor <paramref name="instance"/> of <paramref name="instances"/> consumes: every instances-th one.</summary>
     public IEnumerable<int> ReadingShardsOf(int instance, int instances) =>
         Enumerable.Range(0, settings.ReadingShards).Where(shard => shard % instances == instance);
@@ -138,13 +134,6 @@ public sealed class HpcTopology(RabbitMQTransportSettings settings)
         await channel.QueueBindAsync(DeadLetterQueue, DeadLetterExchange, routingKey: "", cancellationToken: cancellationToken);
 
         await channel.ExchangeDeclareAsync(TelemetryExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-
-        // The exchanges of earlier versions, still bound in a broker's kept data, would deliver readings published the
-        // old way a second time. Deleting an exchange that does not exist is no error.
-        foreach (var legacy in LegacyReadingsExchanges)
-        {
-            await channel.ExchangeDeleteAsync(legacy, ifUnused: false, cancellationToken: cancellationToken);
-        }
 
         foreach (var queue in _shardQueues)
         {

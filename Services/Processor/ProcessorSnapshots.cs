@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -34,7 +33,7 @@ internal sealed record PartitionSnapshot(
 /// <summary>The jobs of one job-event partition started and not ended, as of <see cref="Position"/>.</summary>
 internal sealed record JobTableState(int Partition, long Position, IReadOnlyList<string> OpenJobs);
 
-/// <summary>JSON for state that is not written every transaction (the RabbitMQ processor's state file), and for snapshots written before <see cref="SnapshotCodec"/>.</summary>
+/// <summary>JSON for state that is not written every transaction (the RabbitMQ processor's state file) and for a snapshot's few pending shares and open jobs.</summary>
 internal static class SnapshotJson
 {
     // Avro records carry their Schema as a property: not state. Node states, the bulk of it, are binary.
@@ -62,17 +61,14 @@ internal static class SnapshotJson
 
 /// <summary>
 /// Node states inside a snapshot's JSON as one base64 string of <see cref="NodeStateBinary"/>: they are
-/// written every transaction, and as JSON they cost more than processing the readings did. A JSON array
-/// (a snapshot written before this form) is still read.
+/// written every transaction, and as JSON they cost more than processing the readings did.
 /// </summary>
 internal sealed class NodeStatesConverter : JsonConverter<IReadOnlyList<NodeState>>
 {
-    public override IReadOnlyList<NodeState>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
-    {
-        JsonTokenType.String => NodeStateBinary.Decode(reader.GetBytesFromBase64()),
-        JsonTokenType.StartArray => JsonSerializer.Deserialize<List<NodeState>>(ref reader, options),
-        _ => throw new JsonException($"Node states are a base64 string or an array, not {reader.TokenType}."),
-    };
+    public override IReadOnlyList<NodeState>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String
+            ? NodeStateBinary.Decode(reader.GetBytesFromBase64())
+            : throw new JsonException($"Node states are a base64 string, not {reader.TokenType}.");
 
     public override void Write(Utf8JsonWriter writer, IReadOnlyList<NodeState> value, JsonSerializerOptions options) =>
         writer.WriteBase64StringValue(NodeStateBinary.Encode(value));
@@ -82,15 +78,11 @@ internal sealed class NodeStatesConverter : JsonConverter<IReadOnlyList<NodeStat
 /// A partition snapshot as the state topic holds it: binary, compressed on the wire by the producer
 /// (LZ4 by default, see KafkaClientSettings) like every other message. Snapshots are written in every
 /// transaction, several times a second: as JSON they took a fifth of the processor's CPU, and gzipped
-/// binary (version 2) still spent 6 % of it in the deflater before LZ4 compressed the gzip's output
-/// again. Version 2 snapshots and gzipped JSON ones (written before) are still read.
+/// binary still spent 6 % of it in the deflater before LZ4 compressed the gzip's output again.
 /// </summary>
 internal static class SnapshotCodec
 {
     private const byte Version = 3;
-    private const byte GzippedVersion = 2;
-    private const byte JsonStart = (byte)'{';
-    private static readonly byte[] GzipMagic = [0x1f, 0x8b];
 
     // One buffer per thread, reused: a partition's snapshot is hundreds of KB, and growing fresh
     // streams for each (several a second) kept the large-object heap and the background GC busy.
@@ -129,35 +121,14 @@ internal static class SnapshotCodec
         writer.Write(snapshot.JobTables is null ? "" : JsonSerializer.Serialize(snapshot.JobTables, SnapshotJson.Options));
     }
 
-    public static PartitionSnapshot? Deserialize(byte[] snapshot)
+    public static PartitionSnapshot Deserialize(byte[] snapshot)
     {
-        if (snapshot.Length > 0 && snapshot[0] == Version)
+        if (snapshot.Length == 0 || snapshot[0] != Version)
         {
-            using var plain = new BinaryReader(new MemoryStream(snapshot, 1, snapshot.Length - 1, writable: false));
-            return ReadBody(plain);
+            throw new InvalidDataException($"Snapshot format {(snapshot.Length > 0 ? snapshot[0] : -1)}; this processor reads format {Version}.");
         }
 
-        if (!snapshot.AsSpan().StartsWith(GzipMagic))
-        {
-            throw new InvalidDataException($"Snapshot format {(snapshot.Length > 0 ? snapshot[0] : -1)}; this processor reads {Version} (binary), {GzippedVersion} (gzipped binary) and gzipped JSON.");
-        }
-
-        using var gzip = new GZipStream(new MemoryStream(snapshot, writable: false), CompressionMode.Decompress);
-        var format = gzip.ReadByte();
-        if (format == JsonStart)
-        {
-            using var json = new MemoryStream();
-            json.WriteByte(JsonStart);
-            gzip.CopyTo(json);
-            return JsonSerializer.Deserialize<PartitionSnapshot>(json.ToArray(), SnapshotJson.Options);
-        }
-
-        if (format != GzippedVersion)
-        {
-            throw new InvalidDataException($"Gzipped snapshot format {format}; this processor reads {GzippedVersion} (binary) and JSON.");
-        }
-
-        using var reader = new BinaryReader(new BufferedStream(gzip, 1 << 16));
+        using var reader = new BinaryReader(new MemoryStream(snapshot, 1, snapshot.Length - 1, writable: false));
         return ReadBody(reader);
     }
 

@@ -8,6 +8,7 @@ namespace HpcAspire.Tests.AppModel;
 /// Which container runtime the AppHost finds, against stand-in docker and podman executables that answer as the real
 /// ones do: only for the template their own <c>info</c> knows, and only with an engine behind them.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class ContainerRuntimeProbeTests
 {
     // podman's info has no ServerVersion: it fails on that template as podman 5 does.

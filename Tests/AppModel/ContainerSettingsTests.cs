@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.AppModel;
 
@@ -8,6 +9,7 @@ namespace HpcAspire.Tests.AppModel;
 /// evaluates the project files (the image itself needs the base image's registry, which these
 /// machines do not reach).
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public class ContainerSettingsTests
 {
     [Theory]

@@ -3,6 +3,7 @@ using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.AppModel;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class ContainersModeModelTests
 {
     [Fact]

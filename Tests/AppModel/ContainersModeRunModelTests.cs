@@ -9,6 +9,7 @@ namespace HpcAspire.Tests.AppModel;
 /// Containers mode as <c>dotnet run</c> starts it, evaluated with endpoints allocated on the host and container networks
 /// the way DCP allocates them: what each container would be started with, on machines that cannot start one.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class ContainersModeRunModelTests
 {
     [Fact]

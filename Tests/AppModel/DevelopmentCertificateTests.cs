@@ -7,6 +7,7 @@ namespace HpcAspire.Tests.AppModel;
 /// Nothing in either mode asks for a development certificate, so a fresh Linux machine (where none is trusted) starts
 /// without Aspire's "No trusted Aspire development certificate" warning and the dashboard's error banner.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class DevelopmentCertificateTests
 {
     [Theory]

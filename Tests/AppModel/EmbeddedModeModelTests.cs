@@ -4,6 +4,7 @@ using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.AppModel;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class EmbeddedModeModelTests
 {
     [Fact]

@@ -1,10 +1,12 @@
 using HpcAspire.AppHost.Infrastructure.Kafka;
 using HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
+using HpcAspire.Tests.Support;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HpcAspire.Tests.AppModel;
 
 /// <summary>The broker health check against a real Kafka protocol peer (librdkafka's mock cluster).</summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class KafkaClusterHealthCheckTests : IDisposable
 {
     private readonly MockKafkaCluster cluster = new(log: (_, _, _) => { });

@@ -10,6 +10,7 @@ namespace HpcAspire.Tests.AppModel;
 /// FailedToStart with the reason in its log otherwise, never left Waiting. The topic container's states are published
 /// as DCP publishes them; the brokers' health comes from <see cref="BrokerHealth"/>, standing in for Aspire's health wait.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public class KafkaClusterStartupTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace HpcAspire.Tests.AppModel;
 /// create-topics.sh, the script the kafka-topics container (and the Kubernetes Job) runs, against a stand-in
 /// kafka-topics that records its calls and answers --list only once the "brokers" are up.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public class TopicCreationScriptTests
 {
     private const string FakeKafkaTopics = """

@@ -4,10 +4,12 @@ using HpcAspire.Benchmarks;
 using HpcAspire.Benchmarks.Bonus1;
 using HpcAspire.Benchmarks.ClusterExperiments;
 using HpcAspire.Contracts;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Bonus1;
 
 /// <summary>The <c>avro --quick</c> run writes a measured row per format and message kind, and the plots are drawn from such a file.</summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class SerializationBenchmarkTests
 {
     [Fact]

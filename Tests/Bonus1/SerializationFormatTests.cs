@@ -3,6 +3,7 @@ using Avro;
 using Avro.Specific;
 using HpcAspire.Benchmarks;
 using HpcAspire.Contracts;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Bonus1;
 
@@ -11,6 +12,7 @@ namespace HpcAspire.Tests.Bonus1;
 /// Avro schema describes (its field names): otherwise the benchmark would time codecs that do not work, or JSON of
 /// another shape.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class SerializationFormatTests
 {
     private static readonly DateTime T0 = new(2026, 3, 1, 8, 0, 0, DateTimeKind.Utc);

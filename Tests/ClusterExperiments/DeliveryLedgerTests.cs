@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using HpcAspire.Benchmarks.ClusterExperiments;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.ClusterExperiments;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class DeliveryLedgerTests
 {
     [Fact]

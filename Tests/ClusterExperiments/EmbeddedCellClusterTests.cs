@@ -1,9 +1,11 @@
 using Confluent.Kafka;
 using HpcAspire.Benchmarks.ClusterExperiments;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.ClusterExperiments;
 
 /// <summary>A cell's embedded cluster is what the cell asked for, and a stopped broker behaves as its replication allows.</summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public class EmbeddedCellClusterTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);

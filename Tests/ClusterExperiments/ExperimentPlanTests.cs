@@ -1,8 +1,10 @@
 using Confluent.Kafka;
 using HpcAspire.Benchmarks.ClusterExperiments;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.ClusterExperiments;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class ExperimentPlanTests
 {
     [Fact]

@@ -1,8 +1,10 @@
 using HpcAspire.Benchmarks.ClusterExperiments;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.ClusterExperiments;
 
 /// <summary>The <c>cluster --quick</c> run end to end on embedded clusters, then the plots drawn from its files.</summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public class QuickRunTests
 {
     [Fact]

@@ -1,7 +1,9 @@
 using HpcAspire.Benchmarks.ClusterExperiments;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.ClusterExperiments;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class ResultsFileTests
 {
     [Fact]

@@ -1,8 +1,10 @@
 using HpcAspire.Benchmarks.ClusterExperiments;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.ClusterExperiments;
 
 /// <summary>The ledger sees loss the cluster really causes: the embedded brokers keep at most 5 MiB a partition.</summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public class RetentionLossTests
 {
     [Fact]

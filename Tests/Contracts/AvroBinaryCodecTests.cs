@@ -1,10 +1,12 @@
 using Avro.IO;
 using Avro.Specific;
 using HpcAspire.Contracts;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Contracts;
 
 /// <summary>The contracts' own codecs against Apache.Avro, the reference: the same bytes written, the same records read.</summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class AvroBinaryCodecTests
 {
     private static readonly DateTime T0 = new(2026, 3, 1, 8, 0, 0, DateTimeKind.Utc);

@@ -3,9 +3,11 @@ using Avro.Generic;
 using Avro.IO;
 using Avro.Specific;
 using HpcAspire.Contracts;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Contracts;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class AvroContractTests
 {
     private static readonly DateTime Noon = new(2026, 11, 25, 12, 0, 0, 123, DateTimeKind.Utc);

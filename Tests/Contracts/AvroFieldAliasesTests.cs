@@ -2,9 +2,11 @@ using Avro;
 using Avro.Generic;
 using Avro.IO;
 using HpcAspire.Contracts;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Contracts;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class AvroFieldAliasesTests
 {
     private const string Writer = """

@@ -4,6 +4,7 @@ using Avro.IO;
 using Avro.Specific;
 using HpcAspire.Contracts;
 using HpcAspire.SchemaRegistry.Compatibility;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Contracts;
 
@@ -12,6 +13,7 @@ namespace HpcAspire.Tests.Contracts;
 /// holding the first versions under BACKWARD, its default, takes the new ones, and records written before read as
 /// what they were, under the new names.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class JobEnergyEvolutionTests
 {
     // The schemas as first published, field for field (docs left out: they do not take part in resolution).

@@ -6,6 +6,7 @@ namespace HpcAspire.Tests.Dashboard;
 
 /// <summary>Watching the embedded Kafka cluster in the dashboard, in a real (headless) browser, as a user would instead of Kafdrop.</summary>
 [Collection(DashboardCollection.Name)]
+[Trait(TestKinds.Trait, TestKinds.Browser)]
 public partial class ClusterDashboardTests(DashboardAppHostFixture fixture)
 {
     private static readonly TimeSpan ViewTimeout = TimeSpan.FromSeconds(60);

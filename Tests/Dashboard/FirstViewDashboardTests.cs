@@ -5,6 +5,7 @@ namespace HpcAspire.Tests.Dashboard;
 
 /// <summary>What a user sees first when the dashboard opens on a fresh machine, in a real (headless) browser.</summary>
 [Collection(DashboardCollection.Name)]
+[Trait(TestKinds.Trait, TestKinds.Browser)]
 public class FirstViewDashboardTests(DashboardAppHostFixture fixture)
 {
     [Fact]

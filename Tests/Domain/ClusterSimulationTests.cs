@@ -1,9 +1,11 @@
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Domain.Simulation;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Domain;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class ClusterSimulationTests
 {
     private static readonly ClusterOptions Options = new() { NodeCount = 12, Seed = 7, AnomalyRate = 0 };

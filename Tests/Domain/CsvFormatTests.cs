@@ -7,6 +7,7 @@ using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Domain;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class CsvFormatTests
 {
     [Fact]

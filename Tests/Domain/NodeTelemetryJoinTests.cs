@@ -3,9 +3,11 @@ using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Domain.Simulation;
 using HpcAspire.Domain.Storage;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Domain;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class NodeTelemetryJoinTests
 {
     private const int JobEventPartitions = 3;

@@ -1,8 +1,10 @@
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Domain;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class ProcessingTests
 {
     private static readonly DateTime T0 = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);

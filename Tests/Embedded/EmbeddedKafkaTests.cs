@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Embedded;
 
 [Collection(EmbeddedAppHostCollection.Name)]
+[Trait(TestKinds.Trait, TestKinds.EndToEnd)]
 public class EmbeddedKafkaTests(EmbeddedAppHostFixture fixture)
 {
     private const string Topic = "node-readings";

@@ -8,6 +8,7 @@ using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Embedded;
 
+[Trait(TestKinds.Trait, TestKinds.EndToEnd)]
 public class GeneratorTests
 {
     private static readonly ClusterOptions Cluster = new()

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using HpcAspire.AppHost.Infrastructure;
 using HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
+using HpcAspire.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HpcAspire.Tests.Embedded;
@@ -9,6 +10,7 @@ namespace HpcAspire.Tests.Embedded;
 /// The cluster view the dashboard shows in embedded mode, read from a real (mock) cluster run by the same controller the
 /// dashboard's Stop broker command uses.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class KafkaClusterViewTests : IDisposable
 {
     private static readonly KafkaSettings Settings = new()

@@ -7,6 +7,7 @@ using RabbitMQ.Client.Events;
 
 namespace HpcAspire.Tests.Embedded;
 
+[Trait(TestKinds.Trait, TestKinds.EndToEnd)]
 public class LocalRabbitMQTests
 {
     [Fact]
@@ -142,6 +143,7 @@ public class LocalRabbitMQTests
     }
 }
 
+[Trait(TestKinds.Trait, TestKinds.EndToEnd)]
 public class MissingRabbitMQTests
 {
     [Fact]

@@ -14,6 +14,7 @@ namespace HpcAspire.Tests.Embedded;
 /// with the processor killed and restarted mid-stream, and with broker 2 stopped mid-stream. Each run
 /// must leave exactly the rows one uninterrupted in-memory run of the domain logic gives.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.EndToEnd)]
 public class PipelineTests(ITestOutputHelper log)
 {
     private const string Readings = PipelineRun.Readings;

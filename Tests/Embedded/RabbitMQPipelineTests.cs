@@ -18,6 +18,7 @@ namespace HpcAspire.Tests.Embedded;
 /// application for the same seed, undisturbed, with the server restarted mid-stream, with a processor killed
 /// mid-stream, with two processor replicas, and with bad messages among the good ones.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.EndToEnd)]
 public class RabbitMQPipelineTests(ITestOutputHelper log)
 {
     private static readonly string[] WaitForRabbitMQ = ["rabbitmq", "schema-registry-service"];

@@ -3,10 +3,12 @@ using HpcAspire.Generator;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Generator;
 
 /// <summary>The generator's loop with a publisher that records what it is handed.</summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class GeneratorWorkerTests
 {
     [Fact]

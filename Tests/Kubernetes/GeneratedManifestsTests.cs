@@ -1,7 +1,9 @@
 using HpcAspire.KubernetesManifests;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Kubernetes;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class GeneratedManifestsTests
 {
     private const string Regenerate = "dotnet run --project manifests/generator";

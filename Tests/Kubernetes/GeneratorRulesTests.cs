@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Kubernetes;
 
 /// <summary>What the generator refuses to write, rather than writing something broken or leaky.</summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class GeneratorRulesTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Kubernetes;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class LocalValuesTests
 {
     private static readonly AspireManifest Manifest = AspireManifest.Load(RepositoryFiles.Manifest);

@@ -1,9 +1,11 @@
 using HpcAspire.KubernetesManifests.Operators;
+using HpcAspire.Tests.Support;
 using k8s;
 using k8s.Models;
 
 namespace HpcAspire.Tests.Kubernetes;
 
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public class OverlayBuildTests
 {
     public static TheoryData<string> Overlays => new(BuiltOverlays.Names);

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
 using HpcAspire.KubernetesManifests.Operators;
+using HpcAspire.Tests.Support;
 using k8s.Models;
 
 namespace HpcAspire.Tests.Kubernetes;
 
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public class TopicsJobTests
 {
     /// <summary>The topics the AppHost creates: Kafka:Topics (name to partitions) and Kafka:ReplicationFactor.</summary>

@@ -1,9 +1,11 @@
 using System.Text.RegularExpressions;
+using HpcAspire.Tests.Support;
 using k8s.Models;
 
 namespace HpcAspire.Tests.Kubernetes;
 
 /// <summary>What every overlay's workloads must be, checked on the objects kustomize builds.</summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public partial class WorkloadTests
 {
     public static TheoryData<string> Overlays => new(BuiltOverlays.Names);

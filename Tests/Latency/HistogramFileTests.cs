@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using HpcAspire.Benchmarks;
+using HpcAspire.Tests.Support;
 using Microsoft.Extensions.Hosting;
 
 namespace HpcAspire.Tests.Latency;
@@ -9,6 +10,7 @@ namespace HpcAspire.Tests.Latency;
 /// percentiles within a bucket's width (2 %), per service, instrument, stage and destination, and two readings
 /// subtracted give the window between them.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class HistogramFileTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "hpcaspire-histogram-tests", Guid.NewGuid().ToString("N"));

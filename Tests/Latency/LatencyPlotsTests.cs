@@ -1,8 +1,10 @@
 using HpcAspire.Benchmarks.Latency;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Latency;
 
 /// <summary>The latency plots come from the committed budget file alone: a budget plot per application and rate, an end-to-end plot per application.</summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class LatencyPlotsTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "hpcaspire-latency-plots", Guid.NewGuid().ToString("N"));

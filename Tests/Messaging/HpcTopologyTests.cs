@@ -1,8 +1,10 @@
 using HpcAspire.Domain.Simulation;
 using HpcAspire.Messaging.RabbitMQ;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Messaging;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class HpcTopologyTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using System.Text;
 using Confluent.Kafka;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
+using HpcAspire.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Context.Propagation;
@@ -14,6 +15,7 @@ namespace HpcAspire.Tests.Messaging;
 /// Messages of unsampled traces are handled without spans when the sampler follows the parent, and carry their
 /// context on unchanged; everything else still goes through spans and the propagator.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class KafkaTracingTests : IDisposable
 {
     private const string Unsampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";

@@ -1,10 +1,12 @@
 using System.Diagnostics.Metrics;
 using HpcAspire.Messaging;
+using HpcAspire.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HpcAspire.Tests.Messaging;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class PipelineStagesTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();

@@ -2,9 +2,11 @@ using System.Text.Json;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Processor;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Processor;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class NodeStateBinaryTests
 {
     private static readonly DateTime T0 = new(2026, 3, 1, 8, 0, 0, DateTimeKind.Utc);
@@ -39,64 +41,6 @@ public sealed class NodeStateBinaryTests
         Assert.Equal(nodes[0].Integrals[0].Power!.Select(p => p.Watts), decoded[0].Integrals[0].Power!.Select(p => p.Watts));
         Assert.Empty(decoded[0].Integrals[1].Power!);
         Assert.Null(decoded[0].Integrals[2].Power); // not known is not the same as none
-    }
-
-    [Fact]
-    public void An_integral_of_version_2_is_read_with_its_power_samples_not_known()
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer))
-        {
-            writer.Write((byte)2);
-            writer.Write(1); // one node
-            writer.Write("node-0003");
-            writer.Write(false); // no last reading time
-            writer.Write(0); // window
-            writer.Write(0); // waiting
-            writer.Write(0); // runs
-            writer.Write(1); // one integral
-            writer.Write("job-7");
-            writer.Write(T0.ToBinary());
-            writer.Write(false); // no previous reading
-            writer.Write(900.5); // joules
-            writer.Write(450.25); // peak
-            writer.Write(2L); // readings
-        }
-
-        var decoded = NodeStateBinary.Decode(buffer.ToArray());
-
-        Assert.Equal(JsonSerializer.Serialize(new NodeState[] { new("node-0003", null, [], [], [], [new EnergyIntegralState("job-7", T0, null, 900.5, 450.25, 2, null)]) }, PlainJson),
-            JsonSerializer.Serialize(decoded, PlainJson));
-    }
-
-    [Fact]
-    public void A_node_state_of_version_1_with_every_reading_naming_its_node_is_still_read()
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer))
-        {
-            writer.Write((byte)1);
-            writer.Write(1); // one node
-            writer.Write("node-0003");
-            writer.Write(false); // no last reading time
-            writer.Write(1); // its window: one reading, its node id written out
-            var reading = Reading("node-0003", 4);
-            writer.Write(reading.NodeId);
-            writer.Write(reading.Timestamp.ToBinary());
-            foreach (var value in new[] { reading.CpuTemperatureCelsius, reading.GpuTemperatureCelsius, reading.PowerWatts, reading.CpuUtilization, reading.GpuUtilization })
-            {
-                writer.Write(value);
-            }
-
-            writer.Write(0); // waiting
-            writer.Write(0); // runs
-            writer.Write(0); // integrals
-        }
-
-        var decoded = NodeStateBinary.Decode(buffer.ToArray());
-
-        Assert.Equal(JsonSerializer.Serialize(new NodeState[] { new("node-0003", null, [Reading("node-0003", 4)], [], [], []) }, PlainJson),
-            JsonSerializer.Serialize(decoded, PlainJson));
     }
 
     [Fact]
@@ -193,23 +137,20 @@ public sealed class NodeStateBinaryTests
     }
 
     [Fact]
-    public void A_snapshot_keeps_node_states_binary_and_still_reads_one_written_as_a_json_array()
+    public void A_snapshot_as_json_keeps_its_node_states_binary()
     {
         var state = new NodeState("node-0007", T0, [Reading("node-0007", 0)], [], [], []);
         var snapshot = new PartitionSnapshot("node-readings", 2, 10, new Dictionary<int, long>(), new Dictionary<int, DateTime>(), [state], null, null);
-        var legacy = new PartitionSnapshot("node-readings", 2, 10, new Dictionary<int, long>(), new Dictionary<int, DateTime>(), [state], null, null);
 
         var json = JsonSerializer.Serialize(snapshot, SnapshotJson.Options);
-        var fromLegacy = JsonSerializer.Deserialize<PartitionSnapshot>(JsonSerializer.Serialize(legacy, PlainJson), SnapshotJson.Options)!;
 
         Assert.DoesNotContain("CpuTemperatureCelsius", json);
         Assert.Equal(JsonSerializer.Serialize(snapshot.Nodes, PlainJson),
             JsonSerializer.Serialize(JsonSerializer.Deserialize<PartitionSnapshot>(json, SnapshotJson.Options)!.Nodes, PlainJson));
-        Assert.Equal(JsonSerializer.Serialize(snapshot.Nodes, PlainJson), JsonSerializer.Serialize(fromLegacy.Nodes, PlainJson));
     }
 
     [Fact]
-    public void A_binary_snapshot_round_trips_every_field_and_gzipped_binary_and_json_ones_are_still_read()
+    public void A_binary_snapshot_round_trips_every_field_and_another_format_is_refused()
     {
         var state = new NodeState("node-0007", T0, [Reading("node-0007", 0), Reading("node-0007", 1)], [Reading("node-0007", 2)], [], []);
         var part = new JobEnergyPart { JobId = "job-9", NodeId = "node-0007", User = "ana", Account = "bio", FinalState = JobState.Failed, StartTime = T0, EndTime = T0.AddSeconds(3), Joules = 1234.5, ReadingCount = 3, NodeCount = 2,
@@ -220,27 +161,9 @@ public sealed class NodeStateBinaryTests
         var binary = SnapshotCodec.Serialize(snapshot);
         Assert.Equal(3, binary[0]); // uncompressed: the producer compresses it on the wire
 
-        // Version 2 was the same body after its version byte, gzipped.
-        var gzippedBinary = Gzip(gzip => { gzip.WriteByte(2); gzip.Write(binary, 1, binary.Length - 1); });
-        var gzippedJson = Gzip(gzip => JsonSerializer.Serialize(gzip, snapshot, PlainJson));
-        foreach (var form in new[] { binary, gzippedBinary, gzippedJson })
-        {
-            Assert.Equal(JsonSerializer.Serialize(snapshot, PlainJson), JsonSerializer.Serialize(SnapshotCodec.Deserialize(form), PlainJson));
-        }
-
+        Assert.Equal(JsonSerializer.Serialize(snapshot, PlainJson), JsonSerializer.Serialize(SnapshotCodec.Deserialize(binary), PlainJson));
         Assert.ThrowsAny<IOException>(() => SnapshotCodec.Deserialize(binary[..^12]));
         Assert.Contains("format 9", Assert.Throws<InvalidDataException>(() => SnapshotCodec.Deserialize([9, .. binary[1..]])).Message);
-    }
-
-    private static byte[] Gzip(Action<Stream> write)
-    {
-        using var compressed = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest))
-        {
-            write(gzip);
-        }
-
-        return compressed.ToArray();
     }
 
     private static NodeReading Reading(string node, int second) => new()

@@ -10,6 +10,7 @@ using Xunit.Abstractions;
 
 namespace HpcAspire.Tests.Processor;
 
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class ProcessorTests(ITestOutputHelper log)
 {
     private static readonly ClusterOptions Cluster = new()

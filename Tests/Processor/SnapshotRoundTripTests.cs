@@ -6,6 +6,7 @@ using HpcAspire.Processor;
 
 namespace HpcAspire.Tests.Processor;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class SnapshotRoundTripTests
 {
     private static readonly ClusterOptions Cluster = new()

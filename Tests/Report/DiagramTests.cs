@@ -7,6 +7,7 @@ using HpcAspire.AppHost.Infrastructure.Kafka;
 using HpcAspire.AppHost.Infrastructure.RabbitMQ;
 using HpcAspire.Messaging.RabbitMQ;
 using HpcAspire.Tests.Kubernetes;
+using HpcAspire.Tests.Support;
 using Microsoft.Extensions.Configuration;
 
 namespace HpcAspire.Tests.Report;
@@ -16,6 +17,7 @@ namespace HpcAspire.Tests.Report;
 /// rendered and committed, and naming what the code configures. No browser needed: the rendered files are checked as
 /// files, the sources against the AppHost's own settings and constants.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public partial class DiagramTests
 {
     private const string RenderCommand = "bash docs/diagrams/render.sh";

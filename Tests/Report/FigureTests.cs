@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using HpcAspire.Benchmarks.Figures;
 using HpcAspire.Tests.Kubernetes;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Report;
 
@@ -9,6 +10,7 @@ namespace HpcAspire.Tests.Report;
 /// The report's figures: the figures command draws every plot from the committed results files; every image the docs name
 /// exists; every committed plot was drawn from the results files as they are now (docs/images/figures.json holds their SHA-256).
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed partial class FigureTests : IDisposable
 {
     private const string Regenerate = "dotnet run -c Release --project Tests/Benchmarks -- figures";

@@ -4,6 +4,7 @@ using Avro.IO;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using Confluent.SchemaRegistry.Serdes;
+using HpcAspire.Tests.Support;
 using static HpcAspire.Tests.SchemaRegistry.NodeReadingSchemas;
 using AvroSchema = Avro.Schema;
 using RecordSchema = Avro.RecordSchema;
@@ -14,6 +15,7 @@ namespace HpcAspire.Tests.SchemaRegistry;
 /// Confluent's Avro serializer and deserializer working through the registry, and a schema evolving
 /// under BACKWARD compatibility with readers of both versions still reading.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class AvroSerdeThroughRegistryTests(SchemaRegistryFixture registry) : IClassFixture<SchemaRegistryFixture>
 {
     [Fact]

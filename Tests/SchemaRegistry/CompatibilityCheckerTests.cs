@@ -1,10 +1,12 @@
 using HpcAspire.SchemaRegistry.Compatibility;
+using HpcAspire.Tests.Support;
 using static HpcAspire.Tests.SchemaRegistry.NodeReadingSchemas;
 using AvroSchema = Avro.Schema;
 
 namespace HpcAspire.Tests.SchemaRegistry;
 
 /// <summary>Which earlier versions each compatibility level checks a new schema against, and in which direction.</summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class CompatibilityCheckerTests
 {
     // Adding an optional field is fine both ways; adding a required one only forward (old readers

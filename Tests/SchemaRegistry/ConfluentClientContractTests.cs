@@ -1,10 +1,12 @@
 using Confluent.SchemaRegistry;
+using HpcAspire.Tests.Support;
 using static HpcAspire.Tests.SchemaRegistry.NodeReadingSchemas;
 using RegistrySchema = Confluent.SchemaRegistry.Schema;
 
 namespace HpcAspire.Tests.SchemaRegistry;
 
 /// <summary>The registry driven by Confluent's own .NET client, as the serializers and tools drive it.</summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class ConfluentClientContractTests(SchemaRegistryFixture registry) : IClassFixture<SchemaRegistryFixture>
 {
     private static RegistrySchema Avro(string text) => new(text, SchemaType.Avro);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using HpcAspire.Tests.Support;
 using static HpcAspire.Tests.SchemaRegistry.NodeReadingSchemas;
 
 namespace HpcAspire.Tests.SchemaRegistry;
@@ -10,6 +11,7 @@ namespace HpcAspire.Tests.SchemaRegistry;
 /// Status codes, Confluent error codes and JSON bodies on the wire, checked with a plain HttpClient
 /// so nothing in a client library hides a wrong answer.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : IClassFixture<SchemaRegistryFixture>, IDisposable
 {
     private const string MediaType = "application/vnd.schemaregistry.v1+json";

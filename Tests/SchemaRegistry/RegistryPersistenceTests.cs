@@ -1,11 +1,13 @@
 using System.Text;
 using Confluent.SchemaRegistry;
+using HpcAspire.Tests.Support;
 using static HpcAspire.Tests.SchemaRegistry.NodeReadingSchemas;
 using RegistrySchema = Confluent.SchemaRegistry.Schema;
 
 namespace HpcAspire.Tests.SchemaRegistry;
 
 /// <summary>Ids survive restarts and concurrent registration: a consumer must always resolve the id in a message.</summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class RegistryPersistenceTests
 {
     private static RegistrySchema Avro(string text) => new(text, SchemaType.Avro);

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Confluent.SchemaRegistry;
+using HpcAspire.Tests.Support;
 using static HpcAspire.Tests.SchemaRegistry.NodeReadingSchemas;
 using RegistrySchema = Confluent.SchemaRegistry.Schema;
 
 namespace HpcAspire.Tests.SchemaRegistry;
 
 /// <summary>The registry's meter counts registrations by outcome and lookups by whether they found something.</summary>
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class SchemaRegistryMetricsTests
 {
     [Fact]

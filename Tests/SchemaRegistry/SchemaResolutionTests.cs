@@ -1,4 +1,5 @@
 using HpcAspire.SchemaRegistry.Compatibility;
+using HpcAspire.Tests.Support;
 using AvroSchema = Avro.Schema;
 
 namespace HpcAspire.Tests.SchemaRegistry;
@@ -8,6 +9,7 @@ namespace HpcAspire.Tests.SchemaRegistry;
 /// are answered wrongly by Apache.Avro 1.12.2's own Schema.CanRead (marked), which is why the
 /// registry has its own checker.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class SchemaResolutionTests
 {
     private static string Record(string fields, string name = "Reading") =>

@@ -9,9 +9,11 @@ using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Tests.Contracts;
 using HpcAspire.Tests.SchemaRegistry;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Sink;
 
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IClassFixture<SchemaRegistryFixture>
 {
     private readonly string topic = $"enriched-readings-{Guid.NewGuid():N}";

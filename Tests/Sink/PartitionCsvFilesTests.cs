@@ -1,9 +1,11 @@
 using System.Text;
 using HpcAspire.Domain.Storage;
 using HpcAspire.Sink.Storage;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Sink;
 
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class PartitionCsvFilesTests : IDisposable
 {
     private static readonly string[] Header = ["offset", "text"];

@@ -3,10 +3,12 @@ using Confluent.Kafka;
 using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Storage;
+using HpcAspire.Tests.Support;
 using Xunit.Abstractions;
 
 namespace HpcAspire.Tests.Sink;
 
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class SinkCrashRecoveryTests(ITestOutputHelper log)
 {
     private const int Nodes = 100;

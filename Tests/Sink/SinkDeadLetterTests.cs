@@ -2,9 +2,11 @@ using System.Text;
 using Confluent.Kafka;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
+using HpcAspire.Tests.Support;
 
 namespace HpcAspire.Tests.Sink;
 
+[Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class SinkDeadLetterTests
 {
     [Fact]

@@ -26,11 +26,23 @@ internal static class AppHostFactory
         });
     }
 
+    /// <summary>
+    /// Warnings and errors only, the resources' forwarded output included. The AppHost's appsettings.json sets the default
+    /// level to Information, a rule that outranks a minimum level; this later rule of the same scope replaces it. The
+    /// console logger shows the test host's output, and every resource's info lines would bury the tests' results in it.
+    /// Failed health checks are left out too: the tests that stop a broker or a server cause them by design (a hundred
+    /// stack traces a run), and a start that never gets healthy names each resource's state in its own error.
+    /// </summary>
+    private static ILoggingBuilder WarningsOnly(ILoggingBuilder logging) =>
+        logging.SetMinimumLevel(LogLevel.Warning)
+            .AddFilter(level => level >= LogLevel.Warning)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
+
     /// <summary>Starts the AppHost in embedded mode and waits until the named resources are healthy.</summary>
     public static async Task<DistributedApplication> StartEmbeddedAsync(string[] waitFor, params string[] settings)
     {
         var builder = await CreateAsync("Embedded", settings);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.Services.AddLogging(logging => WarningsOnly(logging));
         return await StartAsync(builder, waitFor);
     }
 
@@ -54,7 +66,7 @@ internal static class AppHostFactory
     {
         var builder = await CreateAsync("Embedded", ["Application:Transports=Both", .. settings]);
         configure(builder);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.Services.AddLogging(logging => WarningsOnly(logging));
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
             builder.Resources.Remove(project);
@@ -137,7 +149,7 @@ internal static class AppHostFactory
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HpcAspire_AppHost>(
             new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, args);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(warnings));
+        builder.Services.AddLogging(logging => WarningsOnly(logging).AddProvider(warnings));
         return await StartAsync(builder, waitFor);
     }
 }

@@ -100,8 +100,11 @@ internal sealed partial class DashboardTracesPage(DashboardBrowser browser)
             $"Screenshot of the page: {screenshot}");
     }
 
-    /// <summary>Opens the trace's detail view (the page a click on its row leads to) and waits until it shows spans of each of <paramref name="resources"/>.</summary>
-    public async Task OpenDetailAsync(TraceListing trace, IEnumerable<string> resources)
+    /// <summary>
+    /// Opens the trace's detail view (the page a click on its row leads to), waits until it shows spans of each of
+    /// <paramref name="resources"/>, and returns the resource of every span the detail grid shows, top to bottom.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> OpenDetailAsync(TraceListing trace, IEnumerable<string> resources)
     {
         var page = browser.Page;
         // By its address rather than a click: under a live stream the grid re-renders faster than a click lands.
@@ -112,6 +115,8 @@ internal sealed partial class DashboardTracesPage(DashboardBrowser browser)
             await page.Locator(".resource-name").Filter(new LocatorFilterOptions { HasTextRegex = new Regex($"^\\s*{Regex.Escape(resource)}\\s*$") })
                 .First.WaitForAsync();
         }
+
+        return (await page.Locator(".resource-name").AllInnerTextsAsync()).Select(Collapse).ToList();
     }
 
     private static TraceListing ToListing(Row row)

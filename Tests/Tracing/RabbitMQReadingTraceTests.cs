@@ -15,6 +15,7 @@ namespace HpcAspire.Tests.Tracing;
 /// The same trace over RabbitMQ: the services' real code with their RabbitMQ adapters, real AMQP hops through
 /// Debian's rabbitmq-server, the trace context carried only in message headers, spans captured in memory.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.EndToEnd)]
 public sealed class RabbitMQReadingTraceTests(ITestOutputHelper log)
 {
     private static readonly string[] Sources = [RabbitMQTelemetry.ActivitySourceName];

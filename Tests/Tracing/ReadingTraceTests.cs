@@ -16,6 +16,7 @@ namespace HpcAspire.Tests.Tracing;
 /// One reading's trace, from the generator's send through the processor to the sink's write, as the
 /// services' real code emits it over real Kafka hops, captured by an in-memory exporter.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.EndToEnd)]
 public sealed class ReadingTraceTests(ITestOutputHelper log)
 {
     private static readonly string[] Sources = [KafkaTracing.ActivitySourceName, "HpcAspire.Processor", "HpcAspire.Sink"];

@@ -16,8 +16,6 @@ public sealed class LocalRabbitMQResource(string name, string command, string wo
 
     public EndpointReference PrimaryEndpoint => field ??= new(this, PrimaryEndpointName);
 
-    public EndpointReference ManagementEndpoint => field ??= new(this, ManagementEndpointName);
-
     // 127.0.0.1 rather than localhost: the server listens on IPv4 loopback only.
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"amqp://{UserName:uri}:{Password:uri}@127.0.0.1:{PrimaryEndpoint.Property(EndpointProperty.Port)}");

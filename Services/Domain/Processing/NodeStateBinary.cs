@@ -9,15 +9,12 @@ namespace HpcAspire.Domain.Processing;
 /// window is 30 readings, and as JSON their doubles cost more CPU than everything else the processor
 /// does to a reading (formatting a double as its shortest round-trip text). Here a double is its 8
 /// bytes and a time its ticks, so the form round-trips exactly. A node's own readings (its window,
-/// the readings waiting for a job, an integral's previous reading) are written without their node id:
-/// version 2 writes an empty id for "this node's", version 1 wrote it out. Version 3 adds each
-/// integral's power samples. All three are read; an integral of version 1 or 2 has no known samples.
+/// the readings waiting for a job, an integral's previous reading) are written with an empty id for
+/// "this node's". Each integral carries its power samples. The form starts with its version, 3.
 /// </summary>
 public static class NodeStateBinary
 {
     private const byte Version = 3;
-    private const byte VersionWithoutPowerSamples = 2;
-    private const byte VersionWithReadingIds = 1;
     private const int PowerSampleBytes = 16;
 
     // A count beyond this is a corrupt length, not state: no partition holds that many nodes or readings.
@@ -50,9 +47,9 @@ public static class NodeStateBinary
     public static List<NodeState> Read(BinaryReader reader)
     {
         var version = reader.ReadByte();
-        return version is Version or VersionWithoutPowerSamples or VersionWithReadingIds
-            ? ReadList(reader, r => ReadNode(r, withPowerSamples: version == Version))
-            : throw new InvalidDataException($"Node state version {version}; this processor reads versions {VersionWithReadingIds} to {Version}.");
+        return version == Version
+            ? ReadList(reader, ReadNode)
+            : throw new InvalidDataException($"Node state version {version}; this processor reads version {Version}.");
     }
 
     private static void Write(BinaryWriter writer, NodeState node)
@@ -88,7 +85,7 @@ public static class NodeStateBinary
         });
     }
 
-    private static NodeState ReadNode(BinaryReader reader, bool withPowerSamples)
+    private static NodeState ReadNode(BinaryReader reader)
     {
         var node = reader.ReadString();
         var lastReading = ReadOptionalTime(reader);
@@ -110,7 +107,7 @@ public static class NodeStateBinary
             var jobId = r.ReadString();
             var start = ReadTime(r);
             var previous = r.ReadBoolean() ? ReadReading(r, node) : null;
-            return new EnergyIntegralState(jobId, start, previous, r.ReadDouble(), r.ReadDouble(), r.ReadInt64(), withPowerSamples ? ReadPowerSamples(r) : null);
+            return new EnergyIntegralState(jobId, start, previous, r.ReadDouble(), r.ReadDouble(), r.ReadInt64(), ReadPowerSamples(r));
         });
         return new NodeState(node, lastReading, window, waiting, runs, integrals);
     }

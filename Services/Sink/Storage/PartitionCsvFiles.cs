@@ -47,9 +47,6 @@ public sealed class PartitionCsvFiles : IDisposable
     /// <summary>Offset of the next message this partition expects; null before its first checkpoint (start where Kafka says).</summary>
     public long? NextOffset => nextOffset;
 
-    /// <summary>Rows or skipped messages not yet covered by a checkpoint.</summary>
-    public bool HasPendingWork => dirty;
-
     public string Directory => directory;
 
     /// <summary>

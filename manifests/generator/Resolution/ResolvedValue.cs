@@ -68,7 +68,4 @@ internal sealed record ResolvedValue(IReadOnlyList<ValuePart> Parts)
     }
 
     public bool SameAs(ResolvedValue other) => Normalized().Parts.SequenceEqual(other.Normalized().Parts);
-
-    public ResolvedValue MapLiterals(Func<string, string> map) =>
-        new(Parts.Select(part => part is LiteralPart literal ? new LiteralPart(map(literal.Text)) : part).ToList());
 }

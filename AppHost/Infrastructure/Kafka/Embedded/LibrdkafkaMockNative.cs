@@ -15,8 +15,6 @@ internal static unsafe class LibrdkafkaMockNative
 
     /// <summary>Handle of the loaded librdkafka (same file Confluent.Kafka loads where possible).</summary>
     public static readonly nint Library = LoadLibrdkafka();
-    public static readonly string LibraryPath = loadedPath!;
-    private static string? loadedPath;
 
     // ---- core client API (rdkafka.h) ----
     // rd_kafka_conf_t *rd_kafka_conf_new(void)
@@ -43,9 +41,6 @@ internal static unsafe class LibrdkafkaMockNative
     // const char *rd_kafka_err2name(rd_kafka_resp_err_t err) — static string, do not free.
     public static readonly delegate* unmanaged[Cdecl]<int, byte*> rd_kafka_err2name =
         (delegate* unmanaged[Cdecl]<int, byte*>)Export("rd_kafka_err2name");
-    // const char *rd_kafka_version_str(void)
-    public static readonly delegate* unmanaged[Cdecl]<byte*> rd_kafka_version_str =
-        (delegate* unmanaged[Cdecl]<byte*>)Export("rd_kafka_version_str");
 
     // ---- mock API (rdkafka_mock.h) ----
     // rd_kafka_mock_cluster_t *rd_kafka_mock_cluster_new(rd_kafka_t *rk, int broker_cnt)
@@ -71,10 +66,6 @@ internal static unsafe class LibrdkafkaMockNative
     //   topic exists and partition is out of range.
     public static readonly delegate* unmanaged[Cdecl]<nint, byte*, int, int, int> rd_kafka_mock_partition_set_leader =
         (delegate* unmanaged[Cdecl]<nint, byte*, int, int, int>)Export("rd_kafka_mock_partition_set_leader");
-    // rd_kafka_resp_err_t rd_kafka_mock_partition_set_follower(mcluster, topic, partition, broker_id)
-    //   Sets the *preferred read replica* (KIP-392 fetch-from-follower), not the replica set.
-    public static readonly delegate* unmanaged[Cdecl]<nint, byte*, int, int, int> rd_kafka_mock_partition_set_follower =
-        (delegate* unmanaged[Cdecl]<nint, byte*, int, int, int>)Export("rd_kafka_mock_partition_set_follower");
     // rd_kafka_resp_err_t rd_kafka_mock_broker_set_down(mcluster, int32 broker_id /* -1 = all */)
     //   Closes all connections and stops accepting (connect => ECONNREFUSED). Does NOT move leaders/coordinators.
     //   The port is kept (socket re-bound immediately), so set_up restores the same address.
@@ -83,12 +74,6 @@ internal static unsafe class LibrdkafkaMockNative
     // rd_kafka_resp_err_t rd_kafka_mock_broker_set_up(mcluster, int32 broker_id /* -1 = all */)
     public static readonly delegate* unmanaged[Cdecl]<nint, int, int> rd_kafka_mock_broker_set_up =
         (delegate* unmanaged[Cdecl]<nint, int, int>)Export("rd_kafka_mock_broker_set_up");
-    // rd_kafka_resp_err_t rd_kafka_mock_broker_set_rtt(mcluster, broker_id /* -1 = all */, int rtt_ms) — delays responses.
-    public static readonly delegate* unmanaged[Cdecl]<nint, int, int, int> rd_kafka_mock_broker_set_rtt =
-        (delegate* unmanaged[Cdecl]<nint, int, int, int>)Export("rd_kafka_mock_broker_set_rtt");
-    // rd_kafka_resp_err_t rd_kafka_mock_broker_set_rack(mcluster, broker_id /* -1 = all */, const char *rack)
-    public static readonly delegate* unmanaged[Cdecl]<nint, int, byte*, int> rd_kafka_mock_broker_set_rack =
-        (delegate* unmanaged[Cdecl]<nint, int, byte*, int>)Export("rd_kafka_mock_broker_set_rack");
     // void rd_kafka_mock_broker_set_host_port(mcluster, broker_id, const char *host, int port)
     //   Changes only the ADVERTISED host:port in Metadata responses; the listener is not re-bound.
     public static readonly delegate* unmanaged[Cdecl]<nint, int, byte*, int, void> rd_kafka_mock_broker_set_host_port =
@@ -127,11 +112,11 @@ internal static unsafe class LibrdkafkaMockNative
         var errors = new List<string>();
         foreach (var path in candidates.Where(File.Exists))
         {
-            try { var h = NativeLibrary.Load(path); loadedPath = path; return h; }
+            try { return NativeLibrary.Load(path); }
             catch (DllNotFoundException e) { errors.Add($"{path}: {e.Message}"); }
         }
         if (NativeLibrary.TryLoad("librdkafka", typeof(LibrdkafkaMockNative).Assembly, null, out var any))
-        { loadedPath = "librdkafka (default probing)"; return any; }
+        { return any; }
         throw new DllNotFoundException("librdkafka could not be loaded: " + string.Join("; ", errors));
     }
 
@@ -149,6 +134,5 @@ internal static unsafe class LibrdkafkaMockNative
     }
 
     public static string? Utf8(byte* p) => p == null ? null : Marshal.PtrToStringUTF8((nint)p);
-    public static string Version => Utf8(rd_kafka_version_str())!;
     public static string ErrName(int err) => Utf8(rd_kafka_err2name(err)) ?? err.ToString();
 }

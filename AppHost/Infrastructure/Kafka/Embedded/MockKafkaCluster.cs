@@ -8,10 +8,7 @@ using static HpcAspire.AppHost.Infrastructure.Kafka.Embedded.LibrdkafkaMockNativ
 namespace HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
 
 public sealed class MockKafkaClusterException(string op, int err)
-    : Exception($"{op} failed: {ErrName(err)} ({err})")
-{
-    public int ErrorCode { get; } = err;
-}
+    : Exception($"{op} failed: {ErrName(err)} ({err})");
 
 /// <summary>What a broker stop did to its leaderships: partitions moved to another replica, and partitions left
 /// without a running replica (unavailable until the broker returns).</summary>
@@ -46,7 +43,6 @@ public sealed unsafe class MockKafkaCluster : IDisposable
 
     public string Bootstraps { get; private set; } = "";
     public int BrokerCount { get; private set; }
-    public IReadOnlyList<int> BrokerIds => Enumerable.Range(1, BrokerCount).ToArray();
     public IReadOnlyDictionary<int, int> BrokerPorts { get; private set; } = new Dictionary<int, int>();
 
     /// <summary>Creates brokers 1..<paramref name="brokerCount"/> on 127.0.0.1 with kernel-chosen ports;
@@ -120,11 +116,6 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     public IReadOnlyList<IReadOnlyList<int>> Replicas(string topic)
     {
         lock (gate) return replicas.TryGetValue(topic, out var r) ? r : [];
-    }
-
-    public void SetLeader(string topic, int partition, int brokerId)
-    {
-        lock (gate) SetLeaderLocked(topic, partition, brokerId);
     }
 
     /// <summary>Tracked leaders of a topic created or modified through this instance (-1 = leader-less).</summary>
@@ -208,14 +199,6 @@ public sealed unsafe class MockKafkaCluster : IDisposable
         }
     }
 
-    /// <summary>The coordinator the mock uses for a key: the explicit one, else brokers[crc32(key) % count].</summary>
-    public int Coordinator(string keyType, string key)
-    {
-        lock (gate)
-            return coordinators.TryGetValue((keyType, key), out var b) ? b
-                : (int)(Crc32(Encoding.UTF8.GetBytes(key)) % (uint)BrokerCount) + 1;
-    }
-
     /// <summary>Moves every coordinator pinned to <paramref name="brokerId"/> (by this instance) to live brokers.</summary>
     public void MoveCoordinatorsOff(int brokerId)
     {
@@ -226,17 +209,6 @@ public sealed unsafe class MockKafkaCluster : IDisposable
             foreach (var ((type, key), b) in coordinators.ToArray())
                 if (b == brokerId) SetCoordinator(type, key, live[i++ % live.Length]);
         }
-    }
-
-    /// <summary>Delays every response of a broker (-1 = all) by rttMs.</summary>
-    public void SetRtt(int brokerId, int rttMs)
-    {
-        lock (gate) Check("rd_kafka_mock_broker_set_rtt", rd_kafka_mock_broker_set_rtt(Cluster, brokerId, rttMs));
-    }
-
-    public void SetRack(int brokerId, string rack)
-    {
-        lock (gate) Check("rd_kafka_mock_broker_set_rack", Call(rack, r => rd_kafka_mock_broker_set_rack(Cluster, brokerId, r)));
     }
 
     /// <summary>Changes the host:port a broker ADVERTISES in Metadata (e.g. a fixed-port TCP forwarder in front
@@ -365,17 +337,5 @@ public sealed unsafe class MockKafkaCluster : IDisposable
         {
             // Never let an exception cross into native code.
         }
-    }
-
-    // rd_crc32 (IEEE 802.3, reflected 0xEDB88320) as used by the mock's default coordinator hash.
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var i = 0; i < 8; i++) crc = (crc >> 1) ^ (0xEDB88320u & (uint)-(int)(crc & 1));
-        }
-        return ~crc;
     }
 }
