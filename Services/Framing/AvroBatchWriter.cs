@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Avro.IO;
 using Avro.Specific;
 using Confluent.SchemaRegistry;
@@ -20,13 +19,13 @@ public sealed class AvroBatchWriter<T>(ISchemaRegistryClient registry)
     private static readonly string SchemaText = Avro.ArraySchema.Create(RecordSchema).ToString();
     private static readonly IAvroBinaryCodec<T>? Codec = AvroBinaryCodecs.For<T>();
     private readonly SpecificDatumWriter<T>? _writer = Codec is null ? new(RecordSchema) : null;
-    private readonly ConcurrentDictionary<string, int> _idByName = new(StringComparer.Ordinal);
+    private readonly SchemaIds _ids = new(registry, SchemaText);
 
     /// <summary>The records, in order, as one value; <paramref name="name"/> names the subject (<c>&lt;name&gt;-value</c>).</summary>
     public async Task<byte[]> WriteAsync(IReadOnlyList<T> records, string name)
     {
         ArgumentOutOfRangeException.ThrowIfZero(records.Count);
-        var id = _idByName.TryGetValue(name, out var known) ? known : await RegisterAsync(name).ConfigureAwait(false);
+        var id = await _ids.OfAsync(name).ConfigureAwait(false);
         if (Codec is { } codec)
         {
             // The same bytes as below: one block of records.Count items, then the empty block that ends the array.
@@ -55,11 +54,5 @@ public sealed class AvroBatchWriter<T>(ISchemaRegistryClient registry)
 
         encoder.WriteArrayEnd();
         return stream.ToArray();
-    }
-
-    private async Task<int> RegisterAsync(string name)
-    {
-        var id = await registry.RegisterSchemaAsync($"{name}-value", new Schema(SchemaText, SchemaType.Avro), normalize: false).ConfigureAwait(false);
-        return _idByName.GetOrAdd(name, id);
     }
 }

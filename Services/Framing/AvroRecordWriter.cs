@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Avro.IO;
 using Avro.Specific;
 using Confluent.SchemaRegistry;
@@ -23,16 +22,15 @@ public sealed class AvroRecordWriter<T>(ISchemaRegistryClient registry)
     private static AvroBinaryWriter? t_buffer;
 
     private readonly SpecificDatumWriter<T>? _writer = Codec is null ? new(WriterSchema) : null;
-    // By name, not subject: the hot path builds no string.
-    private readonly ConcurrentDictionary<string, int> _idByName = new(StringComparer.Ordinal);
+    private readonly SchemaIds _ids = new(registry, WriterSchema.ToString());
 
     /// <summary>The record as one framed value; registers <c>&lt;name&gt;-value</c> the first time.</summary>
     public async ValueTask<byte[]> WriteAsync(T record, string name) =>
-        Write(record, _idByName.TryGetValue(name, out var id) ? id : await RegisterAsync(name).ConfigureAwait(false));
+        Write(record, await _ids.OfAsync(name).ConfigureAwait(false));
 
     /// <summary>As <see cref="WriteAsync"/>, blocking on the registry the first time a name is written (Kafka's synchronous serializers).</summary>
     public byte[] Write(T record, string name) =>
-        Write(record, _idByName.TryGetValue(name, out var id) ? id : RegisterAsync(name).GetAwaiter().GetResult());
+        Write(record, _ids.Of(name));
 
     private byte[] Write(T record, int schemaId)
     {
@@ -49,11 +47,5 @@ public sealed class AvroRecordWriter<T>(ISchemaRegistryClient registry)
         AvroFrame.Write(stream, schemaId);
         _writer!.Write(record, new BinaryEncoder(stream));
         return stream.ToArray();
-    }
-
-    private async Task<int> RegisterAsync(string name)
-    {
-        var id = await registry.RegisterSchemaAsync($"{name}-value", new Schema(WriterSchema.ToString(), SchemaType.Avro), normalize: false).ConfigureAwait(false);
-        return _idByName.GetOrAdd(name, id);
     }
 }
