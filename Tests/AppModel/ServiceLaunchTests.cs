@@ -18,8 +18,7 @@ public class ServiceLaunchTests
 
         var projects = builder.Resources.OfType<ProjectResource>().ToList();
         Assert.Equal(9, projects.Count); // eight services and the embedded registry
-        var run = new DistributedApplicationExecutionContext(
-            new DistributedApplicationExecutionContextOptions(DistributedApplicationOperation.Run) { Services = builder.Services.BuildServiceProvider() });
+        var run = Context(builder, DistributedApplicationOperation.Run);
         foreach (var project in projects)
         {
             var args = await LaunchToolArgsAsync(project, run);
@@ -37,8 +36,7 @@ public class ServiceLaunchTests
     public async Task The_published_model_has_no_launch_arguments()
     {
         await using var builder = await AppHostFactory.CreateAsync("Embedded", "Application:Transports=Both");
-        var publish = new DistributedApplicationExecutionContext(
-            new DistributedApplicationExecutionContextOptions(DistributedApplicationOperation.Publish) { Services = builder.Services.BuildServiceProvider() });
+        var publish = Context(builder, DistributedApplicationOperation.Publish);
 
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
@@ -51,8 +49,7 @@ public class ServiceLaunchTests
     {
         await using var builder = await AppHostFactory.CreateAsync("Embedded", "Application:Transports=Both", $"{BuiltAssemblyLaunch.SettingKey}=DotnetRun");
 
-        var run = new DistributedApplicationExecutionContext(
-            new DistributedApplicationExecutionContextOptions(DistributedApplicationOperation.Run) { Services = builder.Services.BuildServiceProvider() });
+        var run = Context(builder, DistributedApplicationOperation.Run);
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
             Assert.Empty(await LaunchToolArgsAsync(project, run));
@@ -69,6 +66,9 @@ public class ServiceLaunchTests
         Assert.Contains("'Docker'", message);
         Assert.Contains("DotnetRun", message);
     }
+
+    private static DistributedApplicationExecutionContext Context(IDistributedApplicationTestingBuilder builder, DistributedApplicationOperation operation) =>
+        new(new DistributedApplicationExecutionContextOptions(operation) { Services = builder.Services.BuildServiceProvider() });
 
     /// <summary>
     /// The arguments Aspire gathers for the project: the launch tool arguments first, then <c>WithArgs</c>' (the services
