@@ -11,21 +11,23 @@ var infrastructure = builder.AddInfrastructure();
 // Kafka and its Schema Registry: N KRaft brokers, cp-schema-registry and Kafdrop in containers;
 // librdkafka's mock cluster hosted here and the product's own registry in embedded mode.
 IResourceBuilder<IResourceWithConnectionString> kafka;
-IResourceBuilder<IResourceWithConnectionString> schemaRegistry;
-IResourceBuilder<IResource> schemaRegistryServer;
+SchemaRegistryReference schemaRegistry;
 if (infrastructure.Mode == InfrastructureMode.Containers)
 {
     var cluster = builder.AddKafkaContainers("kafka", infrastructure.Kafka);
     var registry = builder.AddSchemaRegistry("schema-registry", cluster);
     builder.AddKafdrop("kafdrop", cluster, registry);
-    (kafka, schemaRegistry, schemaRegistryServer) = (cluster, registry, registry);
+    (kafka, schemaRegistry) = (cluster, new SchemaRegistryReference(registry, registry));
 }
 else
 {
     kafka = builder.AddEmbeddedKafkaCluster("kafka", infrastructure.Kafka);
-    (schemaRegistry, var registryService) = builder.AddEmbeddedSchemaRegistry("schema-registry", infrastructure);
-    schemaRegistryServer = registryService;
+    var (registry, registryService) = builder.AddEmbeddedSchemaRegistry("schema-registry", infrastructure);
+    schemaRegistry = new SchemaRegistryReference(registry, registryService);
 }
+
+// Every service below: a plain HTTP endpoint with /health, trace sampling, prompt tiering and the Schema Registry
+// (HpcServices.AddService); what follows each is what differs.
 
 // The Kafka application: generators -> partitioned topics -> exactly-once processor -> CSV sink.
 if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
@@ -33,42 +35,27 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
     // Generators: one seeded cluster simulation, two streams (Avro on Kafka).
     foreach (var (name, stream) in new[] { ("node-reading-generator", "NodeReadings"), ("job-event-generator", "JobEvents") })
     {
-        builder.AddProject<Projects.HpcAspire_Generator>(name, launchProfileName: null)
-            .WithPlainHttpEndpoint()
-            .WithHttpHealthCheck("/health")
+        builder.AddService<Projects.HpcAspire_Generator>(name, schemaRegistry)
             .WithClusterSimulation(stream)
-            .WithTraceSampling()
-            .WithPromptTiering()
-            .WithKafka(kafka)
-            .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+            .WithKafka(kafka);
     }
 
     // Processor: readings joined to jobs, statistics, anomalies and energy per job, exactly once.
     foreach (var instance in Enumerable.Range(0, infrastructure.ProcessorInstances))
     {
-        builder.AddProject<Projects.HpcAspire_Processor>(instance == 0 ? "processor" : $"processor-{instance}", launchProfileName: null)
-            .WithPlainHttpEndpoint()
-            .WithHttpHealthCheck("/health")
+        builder.AddService<Projects.HpcAspire_Processor>(HpcServices.InstanceName("processor", instance), schemaRegistry)
             .WithConfigurationSections("Cluster", "Processor")
             .WithEnvironment("Processor__InstanceId", instance.ToString())
-            .WithTraceSampling()
-            .WithPromptTiering()
             .WithEmbeddedKafkaTuning(infrastructure)
-            .WithKafka(kafka)
-            .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+            .WithKafka(kafka);
     }
 
     // Sink: the processor's results as CSV files; what it cannot use goes to dead-letters.
-    builder.AddProject<Projects.HpcAspire_Sink>("sink", launchProfileName: null)
-        .WithPlainHttpEndpoint()
-        .WithHttpHealthCheck("/health")
+    builder.AddService<Projects.HpcAspire_Sink>("sink", schemaRegistry)
         .WithConfigurationSections("Sink")
         .WithLocalData("Sink__OutputDirectory", infrastructure, "sink")
         .WithEmbeddedKafkaTuning(infrastructure)
-        .WithTraceSampling()
-        .WithPromptTiering()
-        .WithKafka(kafka)
-        .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+        .WithKafka(kafka);
 }
 
 // The same application over RabbitMQ: readings routed by node through a topic exchange and sharded by a
@@ -82,44 +69,26 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.RabbitMQ))
 
     foreach (var (name, stream) in new[] { ("rabbitmq-node-reading-generator", "NodeReadings"), ("rabbitmq-job-event-generator", "JobEvents") })
     {
-        builder.AddProject<Projects.HpcAspire_Generator>(name, launchProfileName: null)
-            .WithPlainHttpEndpoint()
-            .WithHttpHealthCheck("/health")
+        builder.AddService<Projects.HpcAspire_Generator>(name, schemaRegistry)
             .WithClusterSimulation(stream)
-            .WithTraceSampling()
-            .WithPromptTiering()
-            .WithRabbitMQTransport(infrastructure.RabbitMQ)
-            .WithReference(rabbitmq).WaitFor(rabbitmq)
-            .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+            .WithRabbitMQ(rabbitmq, infrastructure.RabbitMQ);
     }
 
     var replicas = infrastructure.RabbitMQ.Processors;
     foreach (var instance in Enumerable.Range(0, replicas))
     {
-        builder.AddProject<Projects.HpcAspire_Processor>(instance == 0 ? "rabbitmq-processor" : $"rabbitmq-processor-{instance}", launchProfileName: null)
-            .WithPlainHttpEndpoint()
-            .WithHttpHealthCheck("/health")
+        builder.AddService<Projects.HpcAspire_Processor>(HpcServices.InstanceName("rabbitmq-processor", instance), schemaRegistry)
             .WithConfigurationSections("Cluster", "Processor")
             .WithEnvironment("Processor__InstanceId", instance.ToString())
             .WithEnvironment("Processor__Instances", replicas.ToString())
             .WithLocalData("Processor__StateDirectory", infrastructure, "processor-rabbitmq")
-            .WithTraceSampling()
-            .WithPromptTiering()
-            .WithRabbitMQTransport(infrastructure.RabbitMQ)
-            .WithReference(rabbitmq).WaitFor(rabbitmq)
-            .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+            .WithRabbitMQ(rabbitmq, infrastructure.RabbitMQ);
     }
 
-    builder.AddProject<Projects.HpcAspire_Sink>("rabbitmq-sink", launchProfileName: null)
-        .WithPlainHttpEndpoint()
-        .WithHttpHealthCheck("/health")
+    builder.AddService<Projects.HpcAspire_Sink>("rabbitmq-sink", schemaRegistry)
         .WithConfigurationSections("Sink")
         .WithLocalData("Sink__OutputDirectory", infrastructure, "sink-rabbitmq")
-        .WithTraceSampling()
-        .WithPromptTiering()
-        .WithRabbitMQTransport(infrastructure.RabbitMQ)
-        .WithReference(rabbitmq).WaitFor(rabbitmq)
-        .WithReference(schemaRegistry).WaitFor(schemaRegistryServer);
+        .WithRabbitMQ(rabbitmq, infrastructure.RabbitMQ);
 }
 
 builder.Build().Run();

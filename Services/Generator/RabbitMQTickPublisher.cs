@@ -1,9 +1,8 @@
-using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Simulation;
+using HpcAspire.Framing;
 using HpcAspire.Messaging;
-using HpcAspire.Messaging.Kafka;
 using HpcAspire.Messaging.RabbitMQ;
 
 namespace HpcAspire.Generator;
@@ -25,8 +24,8 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
 
     private readonly RabbitMQPublisher _publisher;
     private readonly GeneratedStream _stream;
-    private readonly AvroFramedBatchSerializer<NodeReading> _readings;
-    private readonly IAsyncSerializer<JobEvent> _jobEvents;
+    private readonly AvroBatchWriter<NodeReading> _readings;
+    private readonly AvroRecordWriter<JobEvent> _jobEvents;
     private readonly ILogger _logger;
     private readonly HpcTopology _topology;
     private readonly List<Outgoing> _unconfirmed = [];
@@ -39,8 +38,8 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         _publisher = publisher;
         _topology = topology;
         _stream = stream;
-        _readings = new AvroFramedBatchSerializer<NodeReading>(registry);
-        _jobEvents = new AvroFramedSerializer<JobEvent>(registry);
+        _readings = new AvroBatchWriter<NodeReading>(registry);
+        _jobEvents = new AvroRecordWriter<JobEvent>(registry);
         _logger = logger;
     }
 
@@ -53,7 +52,7 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         {
             foreach (var (shard, batch) in _topology.BatchesByShard(tick.Readings, static reading => reading.NodeId))
             {
-                await SendAsync(_topology.ReadingShardKey(shard), async () => await _readings.SerializeAsync(batch, AvroSubjects.NodeReadingBatches),
+                await SendAsync(_topology.ReadingShardKey(shard), async () => await _readings.WriteAsync(batch, AvroSubjects.NodeReadingBatches),
                     null, cancellationToken);
             }
 
@@ -63,7 +62,7 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
         {
             foreach (var jobEvent in tick.JobEvents)
             {
-                await SendAsync(HpcTopology.JobEventKey(jobEvent.State.ToString()), () => SerializeAsync(_jobEvents, jobEvent, AvroSubjects.JobEvents), null, cancellationToken);
+                await SendAsync(HpcTopology.JobEventKey(jobEvent.State.ToString()), async () => await _jobEvents.WriteAsync(jobEvent, AvroSubjects.JobEvents), null, cancellationToken);
             }
 
             // Behind the tick's job events in every processor's queue: all events up to this time are there.
@@ -142,9 +141,6 @@ internal sealed class RabbitMQTickPublisher : ITickPublisher
             Interlocked.CompareExchange(ref _sendFailure, ex, null);
         }
     }
-
-    private static async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subject) =>
-        await serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, subject));
 
     private sealed record Outgoing(string RoutingKey, ReadOnlyMemory<byte> Body, KeyValuePair<string, object?>[]? Headers, bool Retry);
 }

@@ -36,11 +36,11 @@ public sealed class DeadLetterPublisher
     /// a transactional producer without delivery reports (the processor's) it is durable when the transaction commits,
     /// with the offsets past its source.
     /// </summary>
-    public void Publish(ConsumeResult<string?, byte[]> source, string reason, string error)
+    public void Publish(ConsumeResult<string?, byte[]> source, DeadLetterReason reason, string error)
     {
         var headers = new Headers
         {
-            { DeadLetterHeaders.Reason, Utf8(reason) },
+            { DeadLetterHeaders.Reason, Utf8(reason.ToString()) },
             { DeadLetterHeaders.Error, Utf8(error) },
             { DeadLetterHeaders.SourceTopic, Utf8(source.Topic) },
             { DeadLetterHeaders.SourcePartition, Utf8(source.Partition.Value.ToString(CultureInfo.InvariantCulture)) },
@@ -58,19 +58,8 @@ public sealed class DeadLetterPublisher
         deadLettered.Add(1,
             new KeyValuePair<string, object?>("service", service),
             new KeyValuePair<string, object?>("messaging.destination.name", source.Topic),
-            new KeyValuePair<string, object?>("reason", reason));
+            new KeyValuePair<string, object?>("reason", reason.ToString()));
     }
 
     private static byte[] Utf8(string value) => Encoding.UTF8.GetBytes(value);
-}
-
-/// <summary>Header names of a dead letter.</summary>
-public static class DeadLetterHeaders
-{
-    public const string Reason = "dlq.reason";
-    public const string Error = "dlq.error";
-    public const string SourceTopic = "dlq.source.topic";
-    public const string SourcePartition = "dlq.source.partition";
-    public const string SourceOffset = "dlq.source.offset";
-    public const string Service = "dlq.service";
 }

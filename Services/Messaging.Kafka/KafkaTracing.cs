@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using HpcAspire.Framing;
 
 namespace HpcAspire.Messaging.Kafka;
 
@@ -167,7 +168,7 @@ public sealed class KafkaTracing(PipelineStages stages, bool parentDecides = tru
         var startedAt = stages.Start();
         using (Activities.StartStage(PipelineStages.Deserialize))
         {
-            var decoded = decoder.DecodeAsync(result.Topic, result.Message.Value, result.Message.Headers).GetAwaiter().GetResult();
+            var decoded = decoder.DecodeAsync(result.Message.Value).GetAwaiter().GetResult();
             stages.Record(PipelineStages.Deserialize, result.Topic, startedAt);
             return decoded;
         }

@@ -10,7 +10,7 @@ namespace HpcAspire.Messaging.RabbitMQ;
 /// <see cref="HandleAsync"/>, called for one delivery at a time inside its <c>process &lt;queue&gt;</c> span (a child of
 /// the context the message carried), and acks with <see cref="AckThroughAsync"/> once its work is durable: nothing is
 /// acked for it. A handler that throws returns the message to its queue; the quorum queue dead-letters it once it
-/// has been delivered more than the delivery limit. A message that can never succeed (undecodable, invalid) goes to
+/// has been delivered more than the delivery limit (the broker's own dead letter, with <c>x-first-death-reason</c>). A message that can never succeed (undecodable, invalid) goes to
 /// <see cref="DeadLetterAsync"/> with its reason and then counts as handled.
 /// <para>
 /// Consuming happens in sessions, one channel each. When the channel closes (the broker went away, or the subclass
@@ -98,12 +98,12 @@ public abstract class RabbitMQConsumer : BackgroundService
     protected virtual Task OnCheckpointDueAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Republishes <paramref name="message"/> to the dead-letter exchange with <paramref name="reason"/> (a short
-    /// code, e.g. <c>undecodable</c>) and <paramref name="error"/> in its headers, and returns once the broker has
+    /// Republishes <paramref name="message"/> to the dead-letter exchange with <paramref name="reason"/> and
+    /// <paramref name="error"/> in its headers (<see cref="DeadLetterHeaders"/>, as on Kafka), and returns once the broker has
     /// confirmed it. Call it from the handler, while the body is valid; the message then counts as handled: ack it with the rest.
     /// For one bad record of a batch, <paramref name="record"/> is its index (<see cref="DeadLetterHeaders.Record"/>).
     /// </summary>
-    protected async Task DeadLetterAsync(ReceivedMessage message, string reason, string error, int? record = null, CancellationToken cancellationToken = default)
+    protected async Task DeadLetterAsync(ReceivedMessage message, DeadLetterReason reason, string error, int? record = null, CancellationToken cancellationToken = default)
     {
         var headers = message.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(message.Headers);
         if (record is { } index)
@@ -111,14 +111,27 @@ public abstract class RabbitMQConsumer : BackgroundService
             headers[DeadLetterHeaders.Record] = index;
         }
 
-        headers[DeadLetterHeaders.Reason] = reason;
+        headers[DeadLetterHeaders.Reason] = reason.ToString();
         headers[DeadLetterHeaders.Error] = error;
         headers[DeadLetterHeaders.SourceQueue] = message.Queue;
         headers[DeadLetterHeaders.SourceRoutingKey] = message.RoutingKey;
         headers[DeadLetterHeaders.Service] = _context.ServiceName;
-        await message.Session.BasicPublishAsync(HpcTopology.DeadLetterExchange, message.RoutingKey, mandatory: true,
-            new BasicProperties { Persistent = true, Headers = headers }, message.Body, cancellationToken).ConfigureAwait(false);
-        _context.Telemetry.DeadLettered(message.Queue, reason);
+
+        // Bounded as the publisher's confirms are: a confirm that never comes would hold this consumer's turn for ever.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_context.Settings.ConfirmTimeout);
+        try
+        {
+            await message.Session.BasicPublishAsync(HpcTopology.DeadLetterExchange, message.RoutingKey, mandatory: true,
+                new BasicProperties { Persistent = true, Headers = headers }, message.Body, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException timedOut) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The broker did not confirm a dead letter from {message.Queue} within {_context.Settings.ConfirmTimeout} " +
+                $"({RabbitMQTransportSettings.SectionName}:ConfirmTimeout); the message goes back to its queue.", timedOut);
+        }
+
+        _context.Telemetry.DeadLettered(message.Queue, reason.ToString());
         Activity.Current?.AddEvent(new ActivityEvent("dead-lettered", tags: new ActivityTagsCollection
         {
             ["reason"] = reason,

@@ -52,7 +52,7 @@ public static class RabbitMQHostingExtensions
             settings, services.GetRequiredService<ILoggerFactory>(), serviceName));
         builder.Services.AddSingleton(services => new RabbitMQPublisher(
             services.GetRequiredService<IConnection>(), services.GetRequiredService<RabbitMQTelemetry>(),
-            services.GetRequiredService<ILogger<RabbitMQPublisher>>(), settings.PublishWindow));
+            services.GetRequiredService<ILogger<RabbitMQPublisher>>(), settings.PublishWindow, settings.ConfirmTimeout));
         builder.Services.AddHostedService<RabbitMQTransportLifetime>();
 
         builder.Services.AddOpenTelemetry()

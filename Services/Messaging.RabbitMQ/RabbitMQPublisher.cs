@@ -10,6 +10,7 @@ namespace HpcAspire.Messaging.RabbitMQ;
 /// window is full), and <see cref="FlushAsync"/> returns once every message so far is confirmed, or throws if any was
 /// not. Messages from one caller reach the broker in the order of the calls.
 /// Each message gets a <c>send</c> span (Producer) ended at its confirm, and its context in the headers.
+/// A confirm that does not come within the confirm timeout counts as failed, and the next publish opens a new channel.
 /// </summary>
 /// <remarks>
 /// The window is this class's own, not the client's <c>ThrottlingRateLimiter</c>: that one sleeps up to a second per
@@ -23,13 +24,18 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     private readonly int _windowSize;
     private readonly SemaphoreSlim _window;
     private readonly SemaphoreSlim _handOver = new(1, 1);
+    private readonly TimeSpan _confirmTimeout;
     private IChannel? _channel;
+    // A channel one of whose confirms timed out: whatever the client thinks of it, the next publish opens a new one.
+    private IChannel? _stalled;
     private long _failedSinceFlush;
     private Exception? _firstFailureSinceFlush;
 
-    public RabbitMQPublisher(IConnection connection, RabbitMQTelemetry telemetry, ILogger<RabbitMQPublisher> logger, int window)
+    public RabbitMQPublisher(IConnection connection, RabbitMQTelemetry telemetry, ILogger<RabbitMQPublisher> logger, int window, TimeSpan confirmTimeout)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(confirmTimeout, TimeSpan.Zero);
+        _confirmTimeout = confirmTimeout;
         _connection = connection;
         _telemetry = telemetry;
         _logger = logger;
@@ -57,7 +63,9 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
         await _handOver.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var channel = _channel is { IsOpen: true } open ? open : await OpenChannelAsync(cancellationToken).ConfigureAwait(false);
+            var channel = _channel is { IsOpen: true } open && !ReferenceEquals(open, Volatile.Read(ref _stalled))
+                ? open
+                : await OpenChannelAsync(cancellationToken).ConfigureAwait(false);
             await _window.WaitAsync(cancellationToken).ConfigureAwait(false);
             var startedAt = _telemetry.Stages.Start();
             var properties = new BasicProperties { Persistent = true, Headers = new Dictionary<string, object?>() };
@@ -113,7 +121,7 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
                 confirm = ValueTask.FromException(ex);
             }
 
-            _ = AwaitConfirmAsync(confirm, exchange, activity, startedAt);
+            _ = AwaitConfirmAsync(confirm, channel, exchange, activity, startedAt);
             return body;
         }
         finally
@@ -174,14 +182,15 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
         }
     }
 
-    // A channel that closed (the broker went away, or refused something) failed its outstanding confirms; the next
-    // publish opens a new one, on the connection the client recovers.
+    // A channel that closed (the broker went away, or refused something) failed its outstanding confirms, and one that
+    // stalled is given up; the next publish opens a new one, on the connection the client recovers. The old one is
+    // disposed apart: closing a stalled channel waits for the broker's answer, and publishing need not.
     private async Task<IChannel> OpenChannelAsync(CancellationToken cancellationToken)
     {
-        if (_channel is { } closed)
+        if (_channel is { } old)
         {
             _channel = null;
-            await closed.DisposeAsync().ConfigureAwait(false);
+            _ = DisposeQuietlyAsync(old);
         }
 
         // No client rate limiter: the window above bounds the confirms in flight.
@@ -191,15 +200,43 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
         return _channel;
     }
 
-    private async Task AwaitConfirmAsync(ValueTask confirm, string exchange, Activity? activity, long startedAt)
+    private async Task DisposeQuietlyAsync(IChannel channel)
     {
         try
         {
-            await confirm.ConfigureAwait(false);
-            _telemetry.Stages.Record(PipelineStages.Send, exchange, startedAt);
+            await channel.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            _logger.LogDebug(ex, "Disposing a replaced publishing channel failed");
+        }
+    }
+
+    private async Task AwaitConfirmAsync(ValueTask confirm, IChannel channel, string exchange, Activity? activity, long startedAt)
+    {
+        try
+        {
+            if (confirm.IsCompleted)
+            {
+                await confirm.ConfigureAwait(false);
+            }
+            else
+            {
+                await confirm.AsTask().WaitAsync(_confirmTimeout).ConfigureAwait(false);
+            }
+
+            _telemetry.Stages.Record(PipelineStages.Send, exchange, startedAt);
+        }
+        catch (Exception failure)
+        {
+            var ex = failure;
+            if (failure is TimeoutException)
+            {
+                Volatile.Write(ref _stalled, channel);
+                ex = new TimeoutException($"The broker did not confirm a message to {exchange} within {_confirmTimeout} " +
+                    $"({RabbitMQTransportSettings.SectionName}:ConfirmTimeout); it counts as failed and the channel is replaced.", failure);
+            }
+
             if (Interlocked.Increment(ref _failedSinceFlush) == 1)
             {
                 _logger.LogWarning(ex, "A message to {Exchange} was not confirmed; further failures until the next flush are only counted", exchange);

@@ -42,6 +42,14 @@ public sealed class RabbitMQTransportSettings
     /// <summary>Messages a publisher keeps awaiting their confirms; a full window makes the next publish wait.</summary>
     public int PublishWindow { get; set; } = 2_000;
 
+    /// <summary>
+    /// How long a publisher waits for one message's confirm before it counts the message as failed and replaces its
+    /// channel. A confirm normally takes milliseconds; one that never comes (a publish racing a connection loss can be
+    /// left tracked on the dead channel) would otherwise hold the publisher's flush, and the checkpoint waiting on it,
+    /// for ever. A failed message makes the checkpoint fail, and the session starts again from the last one.
+    /// </summary>
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     internal void Validate()
     {
         if (ReadingShards < 1)
@@ -77,6 +85,11 @@ public sealed class RabbitMQTransportSettings
         if (PublishWindow < 1)
         {
             throw new InvalidOperationException($"{SectionName}:PublishWindow must be at least 1; it is {PublishWindow}.");
+        }
+
+        if (ConfirmTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{SectionName}:ConfirmTimeout must be positive (e.g. 00:00:15); it is {ConfirmTimeout}.");
         }
     }
 }

@@ -2,6 +2,8 @@ using Confluent.Kafka;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Messaging.Kafka;
+using HpcAspire.Framing;
+using HpcAspire.Messaging;
 
 namespace HpcAspire.Processor;
 
@@ -75,13 +77,13 @@ internal sealed class JobEventIntake : IDisposable
             var table = _tables[q];
             var replay = table.IsReplay(offset);
             var judge = !replay && _judges(q);
-            var decoded = _decoder.DecodeAsync(result.Topic, result.Message.Value, result.Message.Headers).GetAwaiter().GetResult();
+            var decoded = _decoder.DecodeAsync(result.Message.Value).GetAwaiter().GetResult();
             if (!decoded.IsDecoded)
             {
                 table.Skip(offset);
                 if (judge)
                 {
-                    _transaction.DeadLetter(result, decoded.Failure!.Value.ToString(), decoded.Error!);
+                    _transaction.DeadLetter(result, decoded.Failure!.Value, decoded.Error!);
                 }
 
                 continue;
@@ -97,7 +99,7 @@ internal sealed class JobEventIntake : IDisposable
             _join.AddJobEvent(jobEvent); // refuses by itself what it cannot place; a replayed event changes nothing
             if (problem is not null && judge)
             {
-                _transaction.DeadLetter(result, "InvalidJobEvent", problem);
+                _transaction.DeadLetter(result, DeadLetterReason.InvalidJobEvent, problem);
             }
         }
     }

@@ -6,6 +6,7 @@ using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
+using HpcAspire.Framing;
 
 namespace HpcAspire.Processor;
 
@@ -200,13 +201,13 @@ internal sealed partial class ProcessingSession : IDisposable
             var decoded = _tracing.Decode(_readingDecoder, result);
             if (!decoded.IsDecoded)
             {
-                _transaction.DeadLetter(result, decoded.Failure!.Value.ToString(), decoded.Error!);
+                _transaction.DeadLetter(result, decoded.Failure!.Value, decoded.Error!);
                 activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
             }
             else if (Join(decoded.Value!, result.Topic) is { } problem)
             {
-                _transaction.DeadLetter(result, "InvalidReading", problem);
-                activity?.SetStatus(ActivityStatusCode.Error, "InvalidReading");
+                _transaction.DeadLetter(result, DeadLetterReason.InvalidReading, problem);
+                activity?.SetStatus(ActivityStatusCode.Error, nameof(DeadLetterReason.InvalidReading));
             }
             else
             {
@@ -226,7 +227,7 @@ internal sealed partial class ProcessingSession : IDisposable
             var decoded = _tracing.Decode(_partDecoder, result);
             if (!decoded.IsDecoded)
             {
-                _transaction.DeadLetter(result, decoded.Failure!.Value.ToString(), decoded.Error!);
+                _transaction.DeadLetter(result, decoded.Failure!.Value, decoded.Error!);
                 activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
             }
             else

@@ -82,7 +82,7 @@ internal sealed class ProcessorTransaction(
         }
     }
 
-    public void DeadLetter(ConsumeResult<string?, byte[]> source, string reason, string error)
+    public void DeadLetter(ConsumeResult<string?, byte[]> source, DeadLetterReason reason, string error)
     {
         EnsureOpen();
         logger.LogWarning("Dead-lettering {Topic}/{Partition}@{Offset}: {Reason}: {Error}", source.Topic, source.Partition.Value, source.Offset.Value, reason, error);

@@ -59,7 +59,7 @@ internal sealed class RabbitMQSinkConsumer(
             : message.RoutingKey.StartsWith(HpcTopology.EnrichedReadingKeyPrefix, StringComparison.Ordinal) ? Settings.EnrichedReadingsTopic
             : null;
         var outcomes = topic is null
-            ? new RowOutcomes([RowOutcome.Rejected("UnknownRoutingKey",
+            ? new RowOutcomes([RowOutcome.Rejected(DeadLetterReason.UnknownRoutingKey,
                 $"Routing key '{message.RoutingKey}' is neither {HpcTopology.EnrichedReadingKeyPrefix}* nor {HpcTopology.JobEnergyKeyPrefix}*.")], IsBatch: false)
             : await DecodeAsync(topics[topic], message);
         for (var i = 0; i < outcomes.Rows.Count; i++)
@@ -71,7 +71,7 @@ internal sealed class RabbitMQSinkConsumer(
             }
             else
             {
-                await DeadLetterAsync(message, outcome.RejectionReason!, outcome.Error!, outcomes.IsBatch ? i : null, cancellationToken);
+                await DeadLetterAsync(message, outcome.RejectionReason!.Value, outcome.Error!, outcomes.IsBatch ? i : null, cancellationToken);
                 metrics.DeadLettered();
             }
         }

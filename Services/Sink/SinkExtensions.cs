@@ -1,5 +1,6 @@
 using Confluent.SchemaRegistry;
 using HpcAspire.Contracts;
+using HpcAspire.Framing;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Sink;
@@ -37,11 +38,10 @@ internal static class SinkExtensions
         builder.Services.AddSingleton<IReadOnlyDictionary<string, IResultTopic>>(services =>
         {
             var registry = services.GetRequiredService<ISchemaRegistryClient>();
-            var tracing = new KafkaTracing(services.GetRequiredService<PipelineStages>()); // for decoding's stage timings only
             return new[]
             {
-                ResultTopics.EnrichedReadings(options.EnrichedReadingsTopic, new AvroMessageDecoder<EnrichedReading>(registry), tracing),
-                ResultTopics.JobEnergy(options.JobEnergyTopic, new AvroMessageDecoder<JobEnergy>(registry), tracing),
+                ResultTopics.EnrichedReadings(options.EnrichedReadingsTopic, new AvroMessageDecoder<EnrichedReading>(registry)),
+                ResultTopics.JobEnergy(options.JobEnergyTopic, new AvroMessageDecoder<JobEnergy>(registry)),
             }.ToDictionary(t => t.Topic);
         });
 

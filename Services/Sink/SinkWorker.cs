@@ -118,7 +118,14 @@ internal sealed class SinkWorker(
         using var activity = tracing.StartProcess(message, options.Value.ConsumerGroup);
         try
         {
-            var outcome = topics[message.Topic].ToRow(message);
+            RowOutcome outcome;
+            var decodeStartedAt = tracing.Stages.Start();
+            using (MessagingActivities.StartStage(Activities, PipelineStages.Deserialize))
+            {
+                outcome = topics[message.Topic].ToRowAsync(message.Message.Value).GetAwaiter().GetResult();
+            }
+
+            tracing.Stages.Record(PipelineStages.Deserialize, message.Topic, decodeStartedAt);
             if (outcome.Record is { } record)
             {
                 if (Write(files, message, outcome, record))
@@ -135,10 +142,10 @@ internal sealed class SinkWorker(
             }
 
             logger.LogWarning("Dead-lettering {Position} ({Reason}): {Error}", message.TopicPartitionOffset, outcome.RejectionReason, outcome.Error);
-            deadLetters.Publish(message, outcome.RejectionReason!, outcome.Error!);
+            deadLetters.Publish(message, outcome.RejectionReason!.Value, outcome.Error!);
             metrics.DeadLettered();
             files.Skip(message.Offset.Value);
-            activity?.SetStatus(ActivityStatusCode.Error, outcome.RejectionReason);
+            activity?.SetStatus(ActivityStatusCode.Error, outcome.RejectionReason.ToString());
             return true;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or KafkaException)

@@ -4,6 +4,8 @@ using Confluent.SchemaRegistry;
 using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Simulation;
+using HpcAspire.Framing;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.RabbitMQ;
 using HpcAspire.Tests.Support;
 using RabbitMQ.Client;
@@ -96,7 +98,7 @@ public class RabbitMQPipelineTests(ITestOutputHelper log)
         using var registry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = await app.GetConnectionStringAsync("schema-registry") });
         var node = ClusterOptions.NodeName(0);
         var readings = new AvroSerializer<NodeReading>(registry);
-        var batches = new HpcAspire.Messaging.Kafka.AvroFramedBatchSerializer<NodeReading>(registry);
+        var batches = new AvroBatchWriter<NodeReading>(registry);
         var jobEvents = new AvroSerializer<JobEvent>(registry);
         var at = PipelineRun.Cluster.StartTime.AddHours(1);
         // Readings travel to their node's shard (the AppHost's default 4 shards), in batches; a single framed reading
@@ -107,12 +109,12 @@ public class RabbitMQPipelineTests(ITestOutputHelper log)
         var elsewhere = Enumerable.Range(1, 16).Select(ClusterOptions.NodeName).First(other => ShardKey(other) != ShardKey("node-999"));
         var bad = new (string RoutingKey, byte[] Body, string[] Reasons)[]
         {
-            (ShardKey(node), Encoding.UTF8.GetBytes("{\"nodeId\": \"node-001\"}"), ["NotConfluentFramed"]),
-            (ShardKey(node), [0, 0, 0, 0x7f, 0x7f, 1, 2, 3], ["UnknownSchemaId"]),
-            (ShardKey(node), await Serialize(readings, Reading(node, at, powerWatts: -50)), ["Invalid"]),
-            (ShardKey("node-999"), await batches.SerializeAsync([Reading("node-999", at, powerWatts: 300), Reading(elsewhere, at, powerWatts: 300)],
-                AvroSubjects.NodeReadingBatches), ["Invalid", "WrongShard"]),
-            (HpcTopology.JobEventKey("completed"), await Serialize(jobEvents, EndOfUnknownJob(at)), ["Invalid"]),
+            (ShardKey(node), Encoding.UTF8.GetBytes("{\"nodeId\": \"node-001\"}"), [nameof(DeadLetterReason.NotConfluentFramed)]),
+            (ShardKey(node), [0, 0, 0, 0x7f, 0x7f, 1, 2, 3], [nameof(DeadLetterReason.UnknownSchemaId)]),
+            (ShardKey(node), await Serialize(readings, Reading(node, at, powerWatts: -50)), [nameof(DeadLetterReason.InvalidReading)]),
+            (ShardKey("node-999"), await batches.WriteAsync([Reading("node-999", at, powerWatts: 300), Reading(elsewhere, at, powerWatts: 300)],
+                AvroSubjects.NodeReadingBatches), [nameof(DeadLetterReason.InvalidReading), nameof(DeadLetterReason.WrongShard)]),
+            (HpcTopology.JobEventKey("completed"), await Serialize(jobEvents, EndOfUnknownJob(at)), [nameof(DeadLetterReason.InvalidJobEvent)]),
         };
         foreach (var (routingKey, body, _) in bad)
         {
@@ -141,7 +143,7 @@ public class RabbitMQPipelineTests(ITestOutputHelper log)
         Assert.Equal(expected.Order(), deadLetters.Select(d => d.Reason).Order());
         Assert.Contains(deadLetters, d => d.Error.Contains("negative", StringComparison.OrdinalIgnoreCase) || d.Error.Contains("-50", StringComparison.Ordinal));
         Assert.Contains(deadLetters, d => d.Error.Contains("node-999", StringComparison.Ordinal) && d.Record == "0");
-        Assert.Contains(deadLetters, d => d.Reason == "WrongShard" && d.Error.Contains(elsewhere, StringComparison.Ordinal) && d.Record == "1"
+        Assert.Contains(deadLetters, d => d.Reason == nameof(DeadLetterReason.WrongShard) && d.Error.Contains(elsewhere, StringComparison.Ordinal) && d.Record == "1"
                                           && d.Queue == ShardKey("node-999"));
         Assert.Contains(deadLetters, d => d.Error.Contains("job-unknown", StringComparison.Ordinal) && d.Queue == HpcTopology.JobEventsQueue(0));
     }

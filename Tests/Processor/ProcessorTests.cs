@@ -1,10 +1,11 @@
-using HpcAspire.Tests.Support;
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Simulation;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
+using HpcAspire.Tests.Support;
 using Xunit.Abstractions;
 
 namespace HpcAspire.Tests.Processor;
@@ -142,13 +143,14 @@ public sealed class ProcessorTests(ITestOutputHelper log)
         var described = letters.Select(l => $"{Header(l, DeadLetterHeaders.SourceTopic)}/{Header(l, DeadLetterHeaders.SourcePartition)}@{Header(l, DeadLetterHeaders.SourceOffset)} {Header(l, DeadLetterHeaders.Reason)}").ToList();
         log.WriteLine(string.Join("\n", described));
         Assert.Equal(bad.Count, letters.Count);
-        string[] reasons = ["NotConfluentFramed", "UnknownSchemaId", "UndecodableBody", "InvalidReading", "InvalidReading", "InvalidJobEvent"];
+        DeadLetterReason[] reasons = [DeadLetterReason.NotConfluentFramed, DeadLetterReason.UnknownSchemaId, DeadLetterReason.UndecodableBody,
+            DeadLetterReason.InvalidReading, DeadLetterReason.InvalidReading, DeadLetterReason.InvalidJobEvent];
         foreach (var ((name, origin), reason) in bad.Zip(reasons))
         {
             var letter = Assert.Single(letters, l => Header(l, DeadLetterHeaders.SourceTopic) == origin.Topic
                 && Header(l, DeadLetterHeaders.SourcePartition) == origin.Partition.ToString()
                 && Header(l, DeadLetterHeaders.SourceOffset) == origin.Offset.ToString());
-            Assert.True(reason == Header(letter, DeadLetterHeaders.Reason), $"{name}: {Header(letter, DeadLetterHeaders.Reason)}");
+            Assert.True(reason.ToString() == Header(letter, DeadLetterHeaders.Reason), $"{name}: {Header(letter, DeadLetterHeaders.Reason)}");
             Assert.NotEmpty(Header(letter, DeadLetterHeaders.Error));
             Assert.Equal(origin.Key, letter.Message.Key);
             Assert.Equal("processor", Header(letter, DeadLetterHeaders.Service));

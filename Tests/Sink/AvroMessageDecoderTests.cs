@@ -4,6 +4,8 @@ using Avro.IO;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry.Serdes;
 using HpcAspire.Contracts;
+using HpcAspire.Framing;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Tests.Contracts;
 using HpcAspire.Tests.SchemaRegistry;
@@ -22,7 +24,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         using var client = registry.Server.CreateClient();
         var bytes = SampleResults.Serialize(client, topic, SampleResults.Reading("node-007", 44));
 
-        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(topic, bytes);
+        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(bytes);
 
         Assert.True(decoded.IsDecoded, decoded.Error);
         Assert.Equal("node-007", decoded.Value!.Reading.NodeId);
@@ -42,7 +44,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         AvroFrame.Write(framed, oldId);
         new GenericDatumWriter<GenericRecord>(old).Write(record, new BinaryEncoder(framed));
 
-        var decoded = await new AvroMessageDecoder<JobEnergy>(client).DecodeAsync(energyTopic, framed.ToArray());
+        var decoded = await new AvroMessageDecoder<JobEnergy>(client).DecodeAsync(framed.ToArray());
 
         Assert.True(decoded.IsDecoded, decoded.Error);
         Assert.Equal(1389.8, decoded.Value!.MeanJobPowerWatts);
@@ -57,8 +59,8 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
     public async Task A_value_without_the_Confluent_frame_is_NotConfluentFramed(byte[] value)
     {
         using var client = registry.Server.CreateClient();
-        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(topic, value);
-        Assert.Equal(UndecodableReason.NotConfluentFramed, decoded.Failure);
+        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(value);
+        Assert.Equal(DeadLetterReason.NotConfluentFramed, decoded.Failure);
     }
 
     [Fact]
@@ -68,9 +70,9 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         var bytes = SampleResults.Serialize(client, topic, SampleResults.Reading("node-007", 42));
         bytes[1] = 0x7f; // schema id 0x7fxxxxxx: far beyond any registered id
 
-        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(topic, bytes);
+        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(bytes);
 
-        Assert.Equal(UndecodableReason.UnknownSchemaId, decoded.Failure);
+        Assert.Equal(DeadLetterReason.UnknownSchemaId, decoded.Failure);
         Assert.Contains("not in the registry", decoded.Error, StringComparison.Ordinal);
     }
 
@@ -80,9 +82,9 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         using var client = registry.Server.CreateClient();
         var bytes = SampleResults.Serialize(client, topic, SampleResults.Reading("node-007", 42));
 
-        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(topic, bytes[..(bytes.Length / 2)]);
+        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(bytes[..(bytes.Length / 2)]);
 
-        Assert.Equal(UndecodableReason.UndecodableBody, decoded.Failure);
+        Assert.Equal(DeadLetterReason.UndecodableBody, decoded.Failure);
     }
 
     [Fact]
@@ -95,7 +97,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
             Url = "http://127.0.0.1:9", RequestTimeoutMs = 2000, MaxRetries = 0,
         });
 
-        await Assert.ThrowsAnyAsync<Exception>(() => new AvroMessageDecoder<EnrichedReading>(unreachable).DecodeAsync(topic, bytes).AsTask());
+        await Assert.ThrowsAnyAsync<Exception>(() => new AvroMessageDecoder<EnrichedReading>(unreachable).DecodeAsync(bytes).AsTask());
     }
 
     [Fact]
@@ -129,7 +131,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         v2.Add("rack", "r12");
         var v2Bytes = SampleResults.Serialize(client, topic, v2);
 
-        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(topic, v2Bytes);
+        var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(v2Bytes);
 
         Assert.True(decoded.IsDecoded, decoded.Error);
         Assert.Equal([1, 2], await client.GetSubjectVersionsAsync(topic + "-value"));
@@ -143,7 +145,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         using var client = registry.Server.CreateClient();
         var decoder = new AvroMessageDecoder<EnrichedReading>(client);
         EnrichedReading[] records = [.. Enumerable.Range(0, 300).Select(i => SampleResults.Reading($"node-{i % 7:D3}", i))];
-        var batch = await new AvroFramedBatchSerializer<EnrichedReading>(client).SerializeAsync(records, topic + "-batches");
+        var batch = await new AvroBatchWriter<EnrichedReading>(client).WriteAsync(records, topic + "-batches");
 
         var decoded = await decoder.DecodeAllAsync(batch);
         var single = await decoder.DecodeAllAsync(SampleResults.Serialize(client, topic, records[5]));
@@ -164,7 +166,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         using var client = registry.Server.CreateClient();
         EnrichedReading[] records = [.. Enumerable.Range(0, 50).Select(i => SampleResults.Reading($"node-{i % 7:D3}", i))];
 
-        var batch = await new AvroFramedBatchSerializer<EnrichedReading>(client).SerializeAsync(records, topic + "-batches");
+        var batch = await new AvroBatchWriter<EnrichedReading>(client).WriteAsync(records, topic + "-batches");
 
         using var expected = new MemoryStream();
         var encoder = new BinaryEncoder(expected);
@@ -186,14 +188,14 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
     {
         using var client = registry.Server.CreateClient();
         var decoder = new AvroMessageDecoder<EnrichedReading>(client);
-        var batch = await new AvroFramedBatchSerializer<EnrichedReading>(client).SerializeAsync(
+        var batch = await new AvroBatchWriter<EnrichedReading>(client).WriteAsync(
             [SampleResults.Reading("node-001", 1), SampleResults.Reading("node-002", 1)], topic + "-batches");
 
-        var asOne = await decoder.DecodeAsync(topic, batch);
+        var asOne = await decoder.DecodeAsync(batch);
         var truncated = await decoder.DecodeAllAsync(batch[..(batch.Length - 20)]);
 
-        Assert.Equal(UndecodableReason.UndecodableBody, asOne.Failure);
+        Assert.Equal(DeadLetterReason.UndecodableBody, asOne.Failure);
         Assert.Contains("batch", asOne.Error, StringComparison.Ordinal);
-        Assert.Equal(UndecodableReason.UndecodableBody, truncated.Failure);
+        Assert.Equal(DeadLetterReason.UndecodableBody, truncated.Failure);
     }
 }

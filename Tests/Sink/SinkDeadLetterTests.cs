@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Tests.Support;
 
@@ -37,9 +38,9 @@ public sealed class SinkDeadLetterTests
                 await Send(SinkPipeline.EnrichedReadings, "node-001", SampleResults.Serialize(registry, SinkPipeline.EnrichedReadings, SampleResults.Reading("node-001", second)));
                 switch (second)
                 {
-                    case 10: await Send(SinkPipeline.EnrichedReadings, "node-001", [0x01, .. valid[1..]], nameof(UndecodableReason.NotConfluentFramed)); break;
-                    case 20: await Send(SinkPipeline.EnrichedReadings, "node-001", unknownSchema, nameof(UndecodableReason.UnknownSchemaId)); break;
-                    case 30: await Send(SinkPipeline.EnrichedReadings, "node-001", valid[..^6], nameof(UndecodableReason.UndecodableBody)); break;
+                    case 10: await Send(SinkPipeline.EnrichedReadings, "node-001", [0x01, .. valid[1..]], nameof(DeadLetterReason.NotConfluentFramed)); break;
+                    case 20: await Send(SinkPipeline.EnrichedReadings, "node-001", unknownSchema, nameof(DeadLetterReason.UnknownSchemaId)); break;
+                    case 30: await Send(SinkPipeline.EnrichedReadings, "node-001", valid[..^6], nameof(DeadLetterReason.UndecodableBody)); break;
                 }
             }
 
@@ -48,7 +49,7 @@ public sealed class SinkDeadLetterTests
                 await Send(SinkPipeline.JobEnergy, $"job-{job:D5}", SampleResults.Serialize(registry, SinkPipeline.JobEnergy, SampleResults.Energy(job)));
             }
 
-            await Send(SinkPipeline.JobEnergy, invalidJob.JobId, SampleResults.Serialize(registry, SinkPipeline.JobEnergy, invalidJob), "Invalid");
+            await Send(SinkPipeline.JobEnergy, invalidJob.JobId, SampleResults.Serialize(registry, SinkPipeline.JobEnergy, invalidJob), nameof(DeadLetterReason.InvalidResult));
             await Send(SinkPipeline.JobEnergy, "job-99999", SampleResults.Serialize(registry, SinkPipeline.JobEnergy, SampleResults.Energy(99_999)));
         }
 

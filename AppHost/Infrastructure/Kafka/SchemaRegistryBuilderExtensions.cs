@@ -23,6 +23,7 @@ internal static class SchemaRegistryBuilderExtensions
         this IDistributedApplicationBuilder builder, string name, InfrastructureSettings infrastructure)
     {
         var service = builder.AddProject<Projects.HpcAspire_SchemaRegistry>($"{name}-service", launchProfileName: null)
+            .WithBuiltAssemblyLaunch()
             .WithPlainHttpEndpoint()
             .WithEnvironment("SchemaRegistry__DataDirectory", Path.Combine(infrastructure.DataDirectory, name))
             .WithHttpHealthCheck("/health")

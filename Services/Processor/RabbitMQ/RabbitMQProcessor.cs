@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Processing;
+using HpcAspire.Framing;
 using HpcAspire.Messaging;
-using HpcAspire.Messaging.Kafka;
 using HpcAspire.Messaging.RabbitMQ;
 using RabbitMQ.Client;
 
@@ -32,10 +31,10 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     private readonly AvroMessageDecoder<NodeReading> _readingDecoder;
     private readonly AvroMessageDecoder<JobEvent> _jobEventDecoder;
     private readonly AvroMessageDecoder<JobEnergyPart> _partDecoder;
-    private readonly AvroFramedBatchSerializer<EnrichedReading> _enrichedSerializer;
+    private readonly AvroBatchWriter<EnrichedReading> _enrichedWriter;
     private readonly string _enrichedKey;
-    private readonly IAsyncSerializer<JobEnergyPart> _partSerializer;
-    private readonly IAsyncSerializer<JobEnergy> _energySerializer;
+    private readonly AvroRecordWriter<JobEnergyPart> _partWriter;
+    private readonly AvroRecordWriter<JobEnergy> _energyWriter;
     private readonly string _jobEventsQueue;
     private readonly string _partsQueue;
     private readonly Dictionary<string, int> _shardOfQueue;
@@ -62,10 +61,10 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         _readingDecoder = new AvroMessageDecoder<NodeReading>(registry);
         _jobEventDecoder = new AvroMessageDecoder<JobEvent>(registry);
         _partDecoder = new AvroMessageDecoder<JobEnergyPart>(registry);
-        _enrichedSerializer = new AvroFramedBatchSerializer<EnrichedReading>(registry);
+        _enrichedWriter = new AvroBatchWriter<EnrichedReading>(registry);
         _enrichedKey = HpcTopology.EnrichedReadingsKey(_options.InstanceId);
-        _partSerializer = new AvroFramedSerializer<JobEnergyPart>(registry);
-        _energySerializer = new AvroFramedSerializer<JobEnergy>(registry);
+        _partWriter = new AvroRecordWriter<JobEnergyPart>(registry);
+        _energyWriter = new AvroRecordWriter<JobEnergy>(registry);
         _jobEventsQueue = HpcTopology.JobEventsQueue(_options.InstanceId);
         _shardOfQueue = context.Topology.ReadingShardsOf(_options.InstanceId, _options.Instances).ToDictionary(HpcTopology.ReadingShardQueue);
         _partsQueue = HpcTopology.EnergyPartsQueue(_options.InstanceId);
@@ -176,7 +175,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         {
             if (_join.AddJobEvent(jobEvents[i]) is { } problem)
             {
-                await RejectAsync(message, problem, jobEvents.Count > 1 ? i : null, cancellationToken);
+                await RejectAsync(message, DeadLetterReason.InvalidJobEvent, problem, jobEvents.Count > 1 ? i : null, cancellationToken);
             }
         }
     }
@@ -198,7 +197,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             if (HpcTopology.ReadingShard(reading.NodeId, Topology.ReadingShards) is var nodeShard && nodeShard != shard)
             {
                 // Its node's other readings are on another queue: joined here, its order among them would be chance.
-                await DeadLetterAsync(message, "WrongShard",
+                await DeadLetterAsync(message, DeadLetterReason.WrongShard,
                     $"Reading of {reading.NodeId} at {reading.Timestamp:O} came on {message.Queue}; its node's shard is {HpcTopology.ReadingShardQueue(nodeShard)}.",
                     record, cancellationToken);
                 continue;
@@ -206,7 +205,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
 
             if (_join.AddReading(reading) is { } problem)
             {
-                await RejectAsync(message, problem, record, cancellationToken);
+                await RejectAsync(message, DeadLetterReason.InvalidReading, problem, record, cancellationToken);
                 continue;
             }
 
@@ -240,7 +239,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             if (_assembler.Add(part) is { } energy)
             {
                 await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.JobEnergyKey(energy.JobId),
-                    () => SerializeAsync(_energySerializer, energy, AvroSubjects.JobEnergy), cancellationToken: cancellationToken);
+                    async () => await _energyWriter.WriteAsync(energy, AvroSubjects.JobEnergy), cancellationToken: cancellationToken);
                 _metrics.JobEnergies.Add(1);
             }
         }
@@ -271,7 +270,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             }
 
             await _publisher.PublishAsync(HpcTopology.ResultsExchange, _enrichedKey,
-                async () => await _enrichedSerializer.SerializeAsync(chunk, AvroSubjects.EnrichedReadingBatches), parent, cancellationToken: cancellationToken);
+                async () => await _enrichedWriter.WriteAsync(chunk, AvroSubjects.EnrichedReadingBatches), parent, cancellationToken: cancellationToken);
         }
 
         _metrics.Enriched.Add(output.Readings.Count);
@@ -279,7 +278,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         {
             var owner = HpcTopology.JobOwner(part.JobId, _options.Instances);
             await _publisher.PublishAsync(HpcTopology.EnergyPartsExchange, HpcTopology.EnergyPartsKey(owner),
-                () => SerializeAsync(_partSerializer, part, AvroSubjects.JobEnergyParts), cancellationToken: cancellationToken);
+                async () => await _partWriter.WriteAsync(part, AvroSubjects.JobEnergyParts), cancellationToken: cancellationToken);
         }
     }
 
@@ -331,12 +330,12 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         }
 
         activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
-        await DeadLetterAsync(message, decoded.Failure!.Value.ToString(), decoded.Error!, cancellationToken: cancellationToken);
+        await DeadLetterAsync(message, decoded.Failure!.Value, decoded.Error!, cancellationToken: cancellationToken);
         return null;
     }
 
     /// <summary>Invalid in the domain: dead-lettered, unless it is a copy of a message the state already holds.</summary>
-    private async Task RejectAsync(ReceivedMessage message, string problem, int? record, CancellationToken cancellationToken)
+    private async Task RejectAsync(ReceivedMessage message, DeadLetterReason reason, string problem, int? record, CancellationToken cancellationToken)
     {
         if (RabbitMQRetries.MayBeCopy(message))
         {
@@ -345,9 +344,6 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             return;
         }
 
-        await DeadLetterAsync(message, "Invalid", problem, record, cancellationToken);
+        await DeadLetterAsync(message, reason, problem, record, cancellationToken);
     }
-
-    private static async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(IAsyncSerializer<T> serializer, T value, string subject) =>
-        await serializer.SerializeAsync(value, new SerializationContext(MessageComponentType.Value, subject));
 }

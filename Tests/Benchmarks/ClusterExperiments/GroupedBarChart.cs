@@ -4,7 +4,7 @@ namespace HpcAspire.Benchmarks.ClusterExperiments;
 
 /// <summary>
 /// Bars in groups (one group per x label, one bar per series), with optional dots for the single runs behind a bar
-/// (a median) and a text over a bar: the one chart shape every results plot uses.
+/// (a median) and a min–max whisker over them, and a text over a bar: the one chart shape every results plot uses.
 /// </summary>
 internal sealed class GroupedBarChart(string title, string xLabel, string yLabel, IReadOnlyList<string> groups)
 {
@@ -46,10 +46,20 @@ internal sealed class GroupedBarChart(string title, string xLabel, string yLabel
                 top = Math.Max(top, value);
                 if (runs?[g] is { Count: > 1 } points)
                 {
+                    // The whisker spans the runs' range (min to max), capped at both ends; the dots are the runs.
+                    var (low, high) = (points.Min(), points.Max());
+                    var cap = width1 * 0.25;
+                    foreach (var (x1, y1, x2, y2) in new[] { (x, low, x, high), (x - cap, low, x + cap, low), (x - cap, high, x + cap, high) })
+                    {
+                        var whisker = plot.Add.Line(x1, y1, x2, y2);
+                        whisker.LineColor = Colors.Black;
+                        whisker.LineWidth = 1.2f;
+                    }
+
                     var dots = plot.Add.Scatter(points.Select(_ => x).ToArray(), points.ToArray(), Colors.Black);
                     dots.LineWidth = 0;
                     dots.MarkerSize = 6;
-                    top = Math.Max(top, points.Max());
+                    top = Math.Max(top, high);
                 }
 
                 if (notes?[g] is { Length: > 0 } note)
@@ -74,6 +84,7 @@ internal sealed class GroupedBarChart(string title, string xLabel, string yLabel
         if (_series.Any(s => s.Runs is not null))
         {
             legend.Add(new LegendItem { LabelText = DotsLabel, MarkerShape = MarkerShape.FilledCircle, MarkerColor = Colors.Black, MarkerSize = 6 });
+            legend.Add(new LegendItem { LabelText = "whisker: min–max of the runs", LineColor = Colors.Black, LineWidth = 1.2f });
         }
 
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, groups.Count).Select(g => (double)g).ToArray(), groups.ToArray());

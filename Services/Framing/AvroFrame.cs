@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using HpcAspire.Contracts;
 
-namespace HpcAspire.Messaging.Kafka;
+namespace HpcAspire.Framing;
 
 /// <summary>Confluent's framing of an Avro value: magic byte 0, the schema id (big-endian int32), then the Avro binary.</summary>
 internal static class AvroFrame

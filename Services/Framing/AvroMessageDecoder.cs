@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using Avro;
 using Avro.IO;
 using Avro.Specific;
-using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using HpcAspire.Contracts;
+using HpcAspire.Messaging;
 
-namespace HpcAspire.Messaging.Kafka;
+namespace HpcAspire.Framing;
 
 /// <summary>
 /// Reads Confluent-framed Avro values (magic byte 0, big-endian schema id, Avro binary) through the
@@ -27,23 +27,23 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     private static readonly Avro.Schema ReaderSchema = new T().Schema;
     private static readonly IAvroBinaryCodec<T>? Codec = AvroBinaryCodecs.For<T>();
     private static readonly string ReaderForm = SchemaNormalization.ToParsingForm(ReaderSchema);
-    private readonly ConcurrentDictionary<int, WriterOf> readers = new();
+    private readonly ConcurrentDictionary<int, WriterOf> _readers = new();
 
-    /// <summary>Reads one record; a batch (<see cref="AvroFramedBatchSerializer{T}"/>) is undecodable here.</summary>
+    /// <summary>Reads one record; a batch (<see cref="AvroBatchWriter{T}"/>) is undecodable here.</summary>
     /// <remarks>
     /// A <see cref="ValueTask{TResult}"/>: once the writer's schema is known, which is every message but the first of
     /// each schema id, the read completes at once and allocates no task (a task a message was 3 % of the processor's
     /// allocations).
     /// </remarks>
-    public ValueTask<DecodedMessage<T>> DecodeAsync(string topic, byte[]? value, Headers? headers = null) =>
+    public ValueTask<DecodedMessage<T>> DecodeAsync(byte[]? value) =>
         ReadAsync(value, static (writer, value, id) => writer.IsBatch
-                ? DecodedMessage<T>.Undecodable(UndecodableReason.UndecodableBody, $"Schema id {id} is a batch of records where one {typeof(T).Name} was expected.")
+                ? DecodedMessage<T>.Undecodable(DeadLetterReason.UndecodableBody, $"Schema id {id} is a batch of records where one {typeof(T).Name} was expected.")
                 : DecodedMessage<T>.Decoded(writer.ReadOne(value)),
             DecodedMessage<T>.Undecodable);
 
     /// <summary>
     /// Reads a message that holds one record or a batch of them (its writer schema an Avro array of the record, as
-    /// <see cref="AvroFramedBatchSerializer{T}"/> writes): the records in order, each resolved against
+    /// <see cref="AvroBatchWriter{T}"/> writes): the records in order, each resolved against
     /// <typeparamref name="T"/>'s schema as a single one is. A broken record fails the whole message.
     /// </summary>
     public ValueTask<DecodedBatch<T>> DecodeAllAsync(byte[]? value) =>
@@ -56,31 +56,31 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
     // gets how to read the writer's records and the framed value; anything the message is at fault for comes back
     // through undecodable.
     private async ValueTask<TResult> ReadAsync<TResult>(byte[]? value, Func<WriterOf, byte[], int, TResult> read,
-        Func<UndecodableReason, string, TResult> undecodable)
+        Func<DeadLetterReason, string, TResult> undecodable)
     {
         if (value is null || value.Length < AvroFrame.Length)
         {
-            return undecodable(UndecodableReason.NotConfluentFramed, $"{value?.Length ?? 0} bytes: shorter than the {AvroFrame.Length}-byte Confluent frame.");
+            return undecodable(DeadLetterReason.NotConfluentFramed, $"{value?.Length ?? 0} bytes: shorter than the {AvroFrame.Length}-byte Confluent frame.");
         }
 
         if (value[0] != AvroFrame.MagicByte)
         {
-            return undecodable(UndecodableReason.NotConfluentFramed, $"Magic byte 0x{value[0]:X2}, expected 0x00: not Confluent-framed.");
+            return undecodable(DeadLetterReason.NotConfluentFramed, $"Magic byte 0x{value[0]:X2}, expected 0x00: not Confluent-framed.");
         }
 
         var id = AvroFrame.SchemaIdOf(value);
         try
         {
-            var writer = readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
+            var writer = _readers.TryGetValue(id, out var known) ? known : await ReaderForAsync(id).ConfigureAwait(false);
             return read(writer, value, id);
         }
         catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaNotFound)
         {
-            return undecodable(UndecodableReason.UnknownSchemaId, $"Schema id {id} is not in the registry: {ex.Message}");
+            return undecodable(DeadLetterReason.UnknownSchemaId, $"Schema id {id} is not in the registry: {ex.Message}");
         }
         catch (Exception ex) when (IsBodyError(ex))
         {
-            return undecodable(UndecodableReason.UndecodableBody, $"{ex.GetType().Name}: {ex.Message}");
+            return undecodable(DeadLetterReason.UndecodableBody, $"{ex.GetType().Name}: {ex.Message}");
         }
     }
 
@@ -96,7 +96,7 @@ public sealed class AvroMessageDecoder<T>(ISchemaRegistryClient registry)
         var recordSchema = AvroFieldAliases.ApplyTo(writerSchema is ArraySchema array ? array.ItemSchema : writerSchema, ReaderSchema);
         // Written with the reader's own schema (the same binary layout): the record's codec reads it, when it has one.
         var codec = SchemaNormalization.ToParsingForm(recordSchema) == ReaderForm ? Codec : null;
-        return readers.GetOrAdd(id, new WriterOf(new SpecificDatumReader<T>(recordSchema, ReaderSchema), codec, isBatch));
+        return _readers.GetOrAdd(id, new WriterOf(new SpecificDatumReader<T>(recordSchema, ReaderSchema), codec, isBatch));
     }
 
     /// <summary>How to read the records of one writer schema: its resolving reader, or the record's codec when the schemas are the same.</summary>

@@ -4,7 +4,7 @@ using Avro.Specific;
 using Confluent.SchemaRegistry;
 using HpcAspire.Contracts;
 
-namespace HpcAspire.Messaging.Kafka;
+namespace HpcAspire.Framing;
 
 /// <summary>
 /// Writes many records as one Confluent-framed Avro value: magic byte 0, the big-endian id of the schema
@@ -13,20 +13,20 @@ namespace HpcAspire.Messaging.Kafka;
 /// per byte (RabbitMQ): one message carries a batch, and the registry still checks every change of the record's
 /// schema. <see cref="AvroMessageDecoder{T}.DecodeAllAsync"/> reads it back.
 /// </summary>
-public sealed class AvroFramedBatchSerializer<T>(ISchemaRegistryClient registry)
+public sealed class AvroBatchWriter<T>(ISchemaRegistryClient registry)
     where T : ISpecificRecord, new()
 {
     private static readonly Avro.Schema RecordSchema = new T().Schema;
     private static readonly string SchemaText = Avro.ArraySchema.Create(RecordSchema).ToString();
     private static readonly IAvroBinaryCodec<T>? Codec = AvroBinaryCodecs.For<T>();
-    private readonly SpecificDatumWriter<T>? writer = Codec is null ? new(RecordSchema) : null;
-    private readonly ConcurrentDictionary<string, int> idByName = new(StringComparer.Ordinal);
+    private readonly SpecificDatumWriter<T>? _writer = Codec is null ? new(RecordSchema) : null;
+    private readonly ConcurrentDictionary<string, int> _idByName = new(StringComparer.Ordinal);
 
     /// <summary>The records, in order, as one value; <paramref name="name"/> names the subject (<c>&lt;name&gt;-value</c>).</summary>
-    public async Task<byte[]> SerializeAsync(IReadOnlyList<T> records, string name)
+    public async Task<byte[]> WriteAsync(IReadOnlyList<T> records, string name)
     {
         ArgumentOutOfRangeException.ThrowIfZero(records.Count);
-        var id = idByName.TryGetValue(name, out var known) ? known : await RegisterAsync(name).ConfigureAwait(false);
+        var id = _idByName.TryGetValue(name, out var known) ? known : await RegisterAsync(name).ConfigureAwait(false);
         if (Codec is { } codec)
         {
             // The same bytes as below: one block of records.Count items, then the empty block that ends the array.
@@ -50,7 +50,7 @@ public sealed class AvroFramedBatchSerializer<T>(ISchemaRegistryClient registry)
         foreach (var record in records)
         {
             encoder.StartItem();
-            writer!.Write(record, encoder);
+            _writer!.Write(record, encoder);
         }
 
         encoder.WriteArrayEnd();
@@ -60,6 +60,6 @@ public sealed class AvroFramedBatchSerializer<T>(ISchemaRegistryClient registry)
     private async Task<int> RegisterAsync(string name)
     {
         var id = await registry.RegisterSchemaAsync($"{name}-value", new Schema(SchemaText, SchemaType.Avro), normalize: false).ConfigureAwait(false);
-        return idByName.GetOrAdd(name, id);
+        return _idByName.GetOrAdd(name, id);
     }
 }
