@@ -8,6 +8,7 @@ namespace HpcAspire.Tests.AppModel;
 /// <c>dotnet run --project … --no-build</c>, which evaluates the project with MSBuild on every start. The end-to-end
 /// tests start the services this way; these check the model and the setting.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public class ServiceLaunchTests
 {
     [Fact]

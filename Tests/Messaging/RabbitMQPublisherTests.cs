@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Reflection;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.RabbitMQ;
+using HpcAspire.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
@@ -13,6 +14,7 @@ namespace HpcAspire.Tests.Messaging;
 /// connection loss tracked on the dead channel, its confirm task never completed. Without a deadline the flush, and
 /// the checkpoint awaiting it, would wait for ever.
 /// </summary>
+[Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class RabbitMQPublisherTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
