@@ -14,7 +14,9 @@ public enum AnomalyKind
 /// <summary>A node's statistics over its last readings.</summary>
 public sealed class RollingStatistics : ISpecificRecord
 {
+#pragma warning disable IDE1006 // _SCHEMA is the name avrogen gives the schema field of Avro specific records
     public static readonly Schema _SCHEMA = ((RecordSchema)EnrichedReading._SCHEMA)["statistics"].Schema;
+#pragma warning restore IDE1006
 
     public int SampleCount { get; set; }
     public double MeanPowerWatts { get; set; }
@@ -57,7 +59,9 @@ public sealed class RollingStatistics : ISpecificRecord
 /// <summary>A reading joined to its node's job, with rolling statistics and anomaly flags (EnrichedReading.avsc).</summary>
 public sealed class EnrichedReading : ISpecificRecord
 {
+#pragma warning disable IDE1006 // _SCHEMA is the name avrogen gives the schema field of Avro specific records
     public static readonly Schema _SCHEMA = AvroSchemas.Load(nameof(EnrichedReading));
+#pragma warning restore IDE1006
 
     /// <summary>An empty record, its parts empty too, as Avro's readers make it before they fill it in.</summary>
     public EnrichedReading()

@@ -6,7 +6,9 @@ namespace HpcAspire.Contracts;
 /// <summary>Energy a job used, emitted once when it has ended (JobEnergy.avsc): powers of the whole job and of one node, named so.</summary>
 public sealed class JobEnergy : ISpecificRecord
 {
+#pragma warning disable IDE1006 // _SCHEMA is the name avrogen gives the schema field of Avro specific records
     public static readonly Schema _SCHEMA = AvroSchemas.Load(nameof(JobEnergy));
+#pragma warning restore IDE1006
 
     public string JobId { get; set; } = "";
     public string User { get; set; } = "";

@@ -6,7 +6,9 @@ namespace HpcAspire.Contracts;
 /// <summary>One node's share of a job's energy (JobEnergyPart.avsc).</summary>
 public sealed class JobEnergyPart : ISpecificRecord
 {
+#pragma warning disable IDE1006 // _SCHEMA is the name avrogen gives the schema field of Avro specific records
     public static readonly Schema _SCHEMA = AvroSchemas.Load(nameof(JobEnergyPart));
+#pragma warning restore IDE1006
 
     public string JobId { get; set; } = "";
     public string NodeId { get; set; } = "";

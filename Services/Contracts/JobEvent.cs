@@ -16,7 +16,9 @@ public enum JobState
 /// <summary>What a job asked the scheduler for.</summary>
 public sealed class ResourceRequest : ISpecificRecord
 {
+#pragma warning disable IDE1006 // _SCHEMA is the name avrogen gives the schema field of Avro specific records
     public static readonly Schema _SCHEMA = ((RecordSchema)JobEvent._SCHEMA)["requested"].Schema;
+#pragma warning restore IDE1006
 
     public int Nodes { get; set; }
     public int CpusPerNode { get; set; }
@@ -53,7 +55,9 @@ public sealed class ResourceRequest : ISpecificRecord
 /// <summary>A batch scheduler's job lifecycle event (JobEvent.avsc).</summary>
 public sealed class JobEvent : ISpecificRecord
 {
+#pragma warning disable IDE1006 // _SCHEMA is the name avrogen gives the schema field of Avro specific records
     public static readonly Schema _SCHEMA = AvroSchemas.Load(nameof(JobEvent));
+#pragma warning restore IDE1006
 
     public string JobId { get; set; } = "";
     public DateTime Timestamp { get; set; }

@@ -7,7 +7,9 @@ namespace HpcAspire.Contracts;
 public sealed class NodeReading : ISpecificRecord
 {
     // Confluent's Avro serdes look a specific record's schema up in this exact static field.
+#pragma warning disable IDE1006 // _SCHEMA is the name avrogen gives the schema field of Avro specific records
     public static readonly Schema _SCHEMA = AvroSchemas.Load(nameof(NodeReading));
+#pragma warning restore IDE1006
 
     public string NodeId { get; set; } = "";
     public DateTime Timestamp { get; set; }

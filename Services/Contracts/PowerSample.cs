@@ -6,7 +6,9 @@ namespace HpcAspire.Contracts;
 /// <summary>A node's power at one instant of a job's run (an item of JobEnergyPart.avsc's <c>power</c>).</summary>
 public sealed class PowerSample : ISpecificRecord
 {
+#pragma warning disable IDE1006 // _SCHEMA is the name avrogen gives the schema field of Avro specific records
     public static readonly Schema _SCHEMA = ((ArraySchema)((RecordSchema)JobEnergyPart._SCHEMA)["power"].Schema).ItemSchema;
+#pragma warning restore IDE1006
 
     public DateTime Time { get; set; }
     public double Watts { get; set; }

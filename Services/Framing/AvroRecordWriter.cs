@@ -19,7 +19,7 @@ public sealed class AvroRecordWriter<T>(ISchemaRegistryClient registry)
 
     // A record with a codec of its own is written into this thread's buffer, then copied out once.
     [ThreadStatic]
-    private static AvroBinaryWriter? t_buffer;
+    private static AvroBinaryWriter? s_buffer;
 
     private readonly SpecificDatumWriter<T>? _writer = Codec is null ? new(WriterSchema) : null;
     private readonly SchemaIds _ids = new(registry, WriterSchema.ToString());
@@ -36,7 +36,7 @@ public sealed class AvroRecordWriter<T>(ISchemaRegistryClient registry)
     {
         if (Codec is { } codec)
         {
-            var buffer = t_buffer ??= new AvroBinaryWriter();
+            var buffer = s_buffer ??= new AvroBinaryWriter();
             buffer.Clear();
             AvroFrame.Write(buffer, schemaId);
             codec.Write(record, buffer);

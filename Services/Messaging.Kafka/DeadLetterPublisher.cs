@@ -15,21 +15,21 @@ public sealed class DeadLetterPublisher
     public const string DefaultTopic = "dead-letters";
     public const string MetricName = "hpcaspire.messages.dead_lettered";
 
-    private readonly IProducer<string?, byte[]> producer;
-    private readonly string service;
-    private readonly string topic;
-    private readonly Counter<long> deadLettered;
+    private readonly IProducer<string?, byte[]> _producer;
+    private readonly string _service;
+    private readonly string _topic;
+    private readonly Counter<long> _deadLettered;
 
     public DeadLetterPublisher(IProducer<string?, byte[]> producer, string service, IMeterFactory meterFactory, string topic = DefaultTopic)
     {
-        this.producer = producer;
-        this.service = service;
-        this.topic = topic;
-        deadLettered = meterFactory.Create(KafkaTelemetry.MeterName).CreateCounter<long>(MetricName, "{message}",
+        this._producer = producer;
+        this._service = service;
+        this._topic = topic;
+        _deadLettered = meterFactory.Create(KafkaTelemetry.MeterName).CreateCounter<long>(MetricName, "{message}",
             "Messages sent to the dead-letter topic instead of being processed.");
     }
 
-    public string Topic => topic;
+    public string Topic => _topic;
 
     /// <summary>
     /// Blocks until the dead letter is durable, and throws <see cref="ProduceException{TKey,TValue}"/> if it is not; on
@@ -45,7 +45,7 @@ public sealed class DeadLetterPublisher
             { DeadLetterHeaders.SourceTopic, Utf8(source.Topic) },
             { DeadLetterHeaders.SourcePartition, Utf8(source.Partition.Value.ToString(CultureInfo.InvariantCulture)) },
             { DeadLetterHeaders.SourceOffset, Utf8(source.Offset.Value.ToString(CultureInfo.InvariantCulture)) },
-            { DeadLetterHeaders.Service, Utf8(service) },
+            { DeadLetterHeaders.Service, Utf8(_service) },
         };
         foreach (var header in source.Message.Headers ?? [])
         {
@@ -53,10 +53,10 @@ public sealed class DeadLetterPublisher
             headers.Add(header.Key, header.GetValueBytes());
         }
 
-        producer.ProduceAsync(topic, new Message<string?, byte[]> { Key = source.Message.Key, Value = source.Message.Value, Headers = headers })
+        _producer.ProduceAsync(_topic, new Message<string?, byte[]> { Key = source.Message.Key, Value = source.Message.Value, Headers = headers })
             .GetAwaiter().GetResult();
-        deadLettered.Add(1,
-            new KeyValuePair<string, object?>("service", service),
+        _deadLettered.Add(1,
+            new KeyValuePair<string, object?>("service", _service),
             new KeyValuePair<string, object?>("messaging.destination.name", source.Topic),
             new KeyValuePair<string, object?>("reason", reason.ToString()));
     }

@@ -37,7 +37,7 @@ public sealed class PipelineStages
     // A per-thread xorshift generator: a counter would alias with the fixed number of timings each message makes on a
     // thread (with 8 and four timings a message, two of the stages would never be timed).
     [ThreadStatic]
-    private static uint t_random;
+    private static uint s_random;
 
     private readonly Histogram<double> _stageDuration;
     private readonly Histogram<double> _brokerWait;
@@ -92,7 +92,7 @@ public sealed class PipelineStages
             return true;
         }
 
-        var x = t_random;
+        var x = s_random;
         if (x == 0)
         {
             x = (uint)Random.Shared.Next(1, int.MaxValue);
@@ -101,7 +101,7 @@ public sealed class PipelineStages
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
-        t_random = x;
+        s_random = x;
         return x % _timingEvery == 0;
     }
 

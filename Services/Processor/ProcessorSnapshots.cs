@@ -88,11 +88,11 @@ internal static class SnapshotCodec
     // streams for each (several a second) kept the large-object heap and the background GC busy.
     // Only the returned array, the message's value, is new.
     [ThreadStatic]
-    private static MemoryStream? t_buffer;
+    private static MemoryStream? s_buffer;
 
     public static byte[] Serialize(PartitionSnapshot snapshot)
     {
-        var buffer = t_buffer ??= new MemoryStream();
+        var buffer = s_buffer ??= new MemoryStream();
         buffer.SetLength(0);
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {

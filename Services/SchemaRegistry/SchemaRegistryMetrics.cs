@@ -7,23 +7,23 @@ internal sealed class SchemaRegistryMetrics
 {
     public const string MeterName = "HpcAspire.SchemaRegistry";
 
-    private readonly Counter<long> registrations;
-    private readonly Counter<long> lookups;
+    private readonly Counter<long> _registrations;
+    private readonly Counter<long> _lookups;
 
     public SchemaRegistryMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        registrations = meter.CreateCounter<long>(
+        _registrations = meter.CreateCounter<long>(
             "hpcaspire.schema_registry.registrations", "{registration}",
             "Schema registrations, by outcome: new, existing or incompatible.");
-        lookups = meter.CreateCounter<long>(
+        _lookups = meter.CreateCounter<long>(
             "hpcaspire.schema_registry.lookups", "{lookup}",
             "Schema lookups by id, by subject version or by schema text, by whether they were found.");
     }
 
     public void Registration(string outcome) =>
-        registrations.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        _registrations.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Lookup(string kind, bool found) =>
-        lookups.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("found", found));
+        _lookups.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("found", found));
 }

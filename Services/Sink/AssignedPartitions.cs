@@ -11,9 +11,9 @@ namespace HpcAspire.Sink;
 internal sealed class AssignedPartitions(IReadOnlyDictionary<string, IResultTopic> topics, string outputDirectory,
     FileRotation rotation, TimeSpan duplicateWindow, TimeProvider clock, ILogger<AssignedPartitions> logger)
 {
-    private readonly Dictionary<TopicPartition, PartitionCsvFiles> files = [];
+    private readonly Dictionary<TopicPartition, PartitionCsvFiles> _files = [];
 
-    public PartitionCsvFiles this[TopicPartition partition] => files[partition];
+    public PartitionCsvFiles this[TopicPartition partition] => _files[partition];
 
     public static string DirectoryOf(string outputDirectory, TopicPartition partition) =>
         Path.Combine(outputDirectory, partition.Topic, string.Create(CultureInfo.InvariantCulture, $"p{partition.Partition.Value:D2}"));
@@ -24,10 +24,10 @@ internal sealed class AssignedPartitions(IReadOnlyDictionary<string, IResultTopi
         var positions = new List<TopicPartitionOffset>();
         foreach (var partition in partitions)
         {
-            if (!files.TryGetValue(partition, out var partitionFiles))
+            if (!_files.TryGetValue(partition, out var partitionFiles))
             {
                 partitionFiles = PartitionCsvFiles.Open(DirectoryOf(outputDirectory, partition), topics[partition.Topic].Header, rotation, duplicateWindow, clock);
-                files[partition] = partitionFiles;
+                _files[partition] = partitionFiles;
             }
 
             // No checkpoint yet: nothing of it is on disk, so Kafka's committed offset (or the earliest) is right.
@@ -42,7 +42,7 @@ internal sealed class AssignedPartitions(IReadOnlyDictionary<string, IResultTopi
     /// <summary>Checkpoints and commits partitions about to go to another consumer, then lets them go.</summary>
     public void Revoke(IConsumer<string?, byte[]> consumer, IEnumerable<TopicPartition> partitions)
     {
-        var leaving = partitions.Where(files.ContainsKey).ToList();
+        var leaving = partitions.Where(_files.ContainsKey).ToList();
         CheckpointAndCommit(consumer, leaving);
         Release(leaving);
         logger.LogInformation("Revoked {Partitions}", string.Join(", ", leaving));
@@ -51,22 +51,22 @@ internal sealed class AssignedPartitions(IReadOnlyDictionary<string, IResultTopi
     /// <summary>Partitions lost without a rebalance may already be someone else's: drop them unwritten.</summary>
     public void Lose(IEnumerable<TopicPartition> partitions)
     {
-        var lost = partitions.Where(files.ContainsKey).ToList();
+        var lost = partitions.Where(_files.ContainsKey).ToList();
         Release(lost);
         logger.LogWarning("Lost {Partitions}; their rows since the last checkpoint will be written again by their next owner", string.Join(", ", lost));
     }
 
-    public void CheckpointAndCommit(IConsumer<string?, byte[]> consumer) => CheckpointAndCommit(consumer, files.Keys.ToList());
+    public void CheckpointAndCommit(IConsumer<string?, byte[]> consumer) => CheckpointAndCommit(consumer, _files.Keys.ToList());
 
     /// <summary>Closes every file without a checkpoint, as a crash would.</summary>
-    public void Abandon() => Release(files.Keys.ToList());
+    public void Abandon() => Release(_files.Keys.ToList());
 
     private void CheckpointAndCommit(IConsumer<string?, byte[]> consumer, IReadOnlyList<TopicPartition> partitions)
     {
         var offsets = new List<TopicPartitionOffset>();
         foreach (var partition in partitions)
         {
-            if (files[partition].Checkpoint() is { } checkpoint)
+            if (_files[partition].Checkpoint() is { } checkpoint)
             {
                 offsets.Add(new TopicPartitionOffset(partition, checkpoint.NextOffset));
             }
@@ -92,8 +92,8 @@ internal sealed class AssignedPartitions(IReadOnlyDictionary<string, IResultTopi
     {
         foreach (var partition in partitions)
         {
-            files[partition].Dispose();
-            files.Remove(partition);
+            _files[partition].Dispose();
+            _files.Remove(partition);
         }
     }
 }

@@ -23,7 +23,7 @@ internal sealed class SinkWorker(
     private static readonly ActivitySource Activities = new(ActivitySourceName);
 
     // Results written since the last checkpoint, by topic and own time: their end-to-end latency ends when it is durable.
-    private readonly List<(string Topic, DateTime At)> notYetDurable = [];
+    private readonly List<(string Topic, DateTime At)> _notYetDurable = [];
 
     // Consume blocks; a thread of its own keeps it off the thread pool.
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -82,12 +82,12 @@ internal sealed class SinkWorker(
         partitions.CheckpointAndCommit(consumer);
 
         var durableAt = DateTime.UtcNow;
-        foreach (var (topic, at) in notYetDurable)
+        foreach (var (topic, at) in _notYetDurable)
         {
             tracing.Stages.RecordEndToEnd(topic, at, durableAt);
         }
 
-        notYetDurable.Clear();
+        _notYetDurable.Clear();
         tracing.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
     }
 
@@ -131,7 +131,7 @@ internal sealed class SinkWorker(
                 if (Write(files, message, outcome, record))
                 {
                     metrics.RowWritten(message.Topic);
-                    notYetDurable.Add((message.Topic, outcome.Result.At));
+                    _notYetDurable.Add((message.Topic, outcome.Result.At));
                 }
                 else
                 {

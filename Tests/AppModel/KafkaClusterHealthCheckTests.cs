@@ -9,12 +9,12 @@ namespace HpcAspire.Tests.AppModel;
 [Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class KafkaClusterHealthCheckTests : IDisposable
 {
-    private readonly MockKafkaCluster cluster = new(log: (_, _, _) => { });
+    private readonly MockKafkaCluster _cluster = new(log: (_, _, _) => { });
 
     [Fact]
     public async Task A_broker_that_advertises_the_address_it_was_dialled_at_is_healthy()
     {
-        var bootstrap = cluster.Start(1);
+        var bootstrap = _cluster.Start(1);
 
         var result = await CheckAsync(bootstrap);
 
@@ -24,9 +24,9 @@ public sealed class KafkaClusterHealthCheckTests : IDisposable
     [Fact]
     public async Task A_broker_that_advertises_another_address_than_the_one_dialled_is_unhealthy_and_says_both()
     {
-        var bootstrap = cluster.Start(1);
+        var bootstrap = _cluster.Start(1);
         // What a broker container advertised when its host listener resolved on the container network: port 9092.
-        cluster.SetAdvertisedListener(1, "localhost", 9092);
+        _cluster.SetAdvertisedListener(1, "localhost", 9092);
 
         var result = await CheckAsync(bootstrap);
 
@@ -35,7 +35,7 @@ public sealed class KafkaClusterHealthCheckTests : IDisposable
         Assert.Contains("advertise localhost:9092", result.Description);
     }
 
-    public void Dispose() => cluster.Dispose();
+    public void Dispose() => _cluster.Dispose();
 
     private static Task<HealthCheckResult> CheckAsync(string bootstrap) =>
         new KafkaClusterHealthCheck(_ => ValueTask.FromResult<string?>(bootstrap), requiredBrokers: 1, checkAdvertised: true)

@@ -20,12 +20,12 @@ public sealed class KafkaClusterViewTests : IDisposable
         ConsumerGroups = ["sink", "processor"],
     };
 
-    private readonly EmbeddedKafkaController controller = new(Settings, NullLogger.Instance);
+    private readonly EmbeddedKafkaController _controller = new(Settings, NullLogger.Instance);
 
     [Fact]
     public async Task It_shows_each_partitions_leader_and_replicas_the_end_offsets_and_a_groups_lag()
     {
-        var servers = controller.Start();
+        var servers = _controller.Start();
         Produce(servers, "node-readings", 120);
         Produce(servers, "enriched-readings", 30);
         CommitAfterReading(servers, "sink", "enriched-readings", 20);
@@ -53,16 +53,16 @@ public sealed class KafkaClusterViewTests : IDisposable
     [Fact]
     public async Task A_stopped_broker_leads_nothing_in_the_view_and_leads_again_once_started()
     {
-        var servers = controller.Start();
+        var servers = _controller.Start();
         using var reader = new KafkaClusterViewReader(servers, [.. Settings.Topics.Keys], Settings.ConsumerGroups);
         Assert.Equal(3, (await reader.ReadAsync(CancellationToken.None)).LeaderCount(2));
 
-        controller.StopBroker(2);
+        _controller.StopBroker(2);
         var stopped = await ReadSoonAsync(reader);
         Assert.Equal(0, stopped.LeaderCount(2));
         Assert.Equal(9, stopped.LeaderCount(1) + stopped.LeaderCount(3));
 
-        controller.StartBroker(2);
+        _controller.StartBroker(2);
         Assert.True((await ReadSoonAsync(reader)).LeaderCount(2) > 0);
     }
 
@@ -89,7 +89,7 @@ public sealed class KafkaClusterViewTests : IDisposable
         throw new Xunit.Sdk.XunitException($"The view was not read in 10 rounds: {string.Join("; ", failures)}");
     }
 
-    public void Dispose() => controller.Dispose();
+    public void Dispose() => _controller.Dispose();
 
     private static void Produce(string servers, string topic, int count)
     {

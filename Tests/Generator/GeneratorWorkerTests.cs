@@ -76,22 +76,22 @@ public class GeneratorWorkerTests
     /// <summary>Ends the test's run when the worker (a bounded run) or the publisher (a live one) stops it.</summary>
     private sealed class StoppableLifetime : IHostApplicationLifetime, IDisposable
     {
-        private readonly CancellationTokenSource stopping = new();
+        private readonly CancellationTokenSource _stopping = new();
 
         public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public CancellationToken ApplicationStarted => CancellationToken.None;
 
-        public CancellationToken ApplicationStopping => stopping.Token;
+        public CancellationToken ApplicationStopping => _stopping.Token;
 
         public CancellationToken ApplicationStopped => CancellationToken.None;
 
         public void StopApplication()
         {
-            stopping.Cancel();
+            _stopping.Cancel();
             Stopped.TrySetResult();
         }
 
-        public void Dispose() => stopping.Dispose();
+        public void Dispose() => _stopping.Dispose();
     }
 }

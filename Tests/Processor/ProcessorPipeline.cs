@@ -24,21 +24,21 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
     public const string State = "processor-state";
     public const string DeadLetters = "dead-letters";
 
-    private readonly MockKafkaCluster cluster = new(log: (_, _, _) => { });
-    private readonly TemporaryDirectory registryData = new();
-    private readonly CachedSchemaRegistryClient registry;
+    private readonly MockKafkaCluster _cluster = new(log: (_, _, _) => { });
+    private readonly TemporaryDirectory _registryData = new();
+    private readonly CachedSchemaRegistryClient _registry;
 
     private ProcessorPipeline()
     {
-        BootstrapServers = cluster.Start(3);
+        BootstrapServers = _cluster.Start(3);
         foreach (var (topic, partitions) in (ReadOnlySpan<(string, int)>)[(Readings, 6), (JobEvents, 3), (Enriched, 6), (JobEnergy, 3), (Parts, 3), (State, 6), (DeadLetters, 1)])
         {
-            cluster.CreateTopic(topic, partitions, 3);
+            _cluster.CreateTopic(topic, partitions, 3);
         }
 
-        cluster.SetCoordinator("group", "processor", 1);
-        Registry = SchemaRegistryServer.Start(registryData.Path);
-        registry = Registry.CreateClient();
+        _cluster.SetCoordinator("group", "processor", 1);
+        Registry = SchemaRegistryServer.Start(_registryData.Path);
+        _registry = Registry.CreateClient();
     }
 
     public string BootstrapServers { get; }
@@ -56,7 +56,7 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
     }).SetLogHandler((_, _) => { }).Build();
 
     public byte[] Serialize<T>(T value, string topic) =>
-        new AvroSerializer<T>(registry).SerializeAsync(value, new SerializationContext(MessageComponentType.Value, topic)).GetAwaiter().GetResult();
+        new AvroSerializer<T>(_registry).SerializeAsync(value, new SerializationContext(MessageComponentType.Value, topic)).GetAwaiter().GetResult();
 
     /// <summary>
     /// The simulation's streams as the two generators send them: each tick's job events by job then a clock to every
@@ -67,8 +67,8 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var sent = 0;
-        var readingSerializer = new AvroSerializer<NodeReading>(registry);
-        var eventSerializer = new AvroSerializer<JobEvent>(registry);
+        var readingSerializer = new AvroSerializer<NodeReading>(_registry);
+        var eventSerializer = new AvroSerializer<JobEvent>(_registry);
         foreach (var tick in ticks)
         {
             foreach (var jobEvent in tick.JobEvents)
@@ -101,7 +101,7 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
     /// <summary>Every message of the topic now, decoded, with its partition, offset and headers.</summary>
     public List<Record<T>> ReadAll<T>(string topic)
     {
-        var deserializer = new AvroDeserializer<T>(registry);
+        var deserializer = new AvroDeserializer<T>(_registry);
         var records = new List<Record<T>>();
         foreach (var message in ReadRaw(topic))
         {
@@ -171,10 +171,10 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        registry.Dispose();
+        _registry.Dispose();
         await Registry.DisposeAsync();
-        registryData.Dispose();
-        cluster.Dispose();
+        _registryData.Dispose();
+        _cluster.Dispose();
     }
 
     private static byte[] Serialize<T>(AvroSerializer<T> serializer, T value, string topic) =>

@@ -16,14 +16,14 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
 {
     private const string MediaType = "application/vnd.schemaregistry.v1+json";
 
-    private readonly HttpClient http = registry.Server.CreateHttpClient();
+    private readonly HttpClient _http = registry.Server.CreateHttpClient();
 
-    public void Dispose() => http.Dispose();
+    public void Dispose() => _http.Dispose();
 
     [Fact]
     public async Task Unknown_subject_is_404_with_error_code_40401()
     {
-        var response = await http.GetAsync("subjects/no-such-subject/versions");
+        var response = await _http.GetAsync("subjects/no-such-subject/versions");
 
         await AssertError(response, HttpStatusCode.NotFound, 40401, "Subject 'no-such-subject' not found.");
     }
@@ -31,7 +31,7 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
     [Fact]
     public async Task Unknown_schema_id_is_404_with_error_code_40403()
     {
-        var response = await http.GetAsync("schemas/ids/987654");
+        var response = await _http.GetAsync("schemas/ids/987654");
 
         await AssertError(response, HttpStatusCode.NotFound, 40403, "Schema 987654 not found.");
     }
@@ -67,7 +67,7 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
     {
         var subject = await RegisterV1();
 
-        var response = await http.GetAsync($"subjects/{subject}/versions/{version}");
+        var response = await _http.GetAsync($"subjects/{subject}/versions/{version}");
 
         await AssertError(response, (HttpStatusCode)422, 42202);
     }
@@ -77,7 +77,7 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
     {
         var subject = await RegisterV1();
 
-        var response = await http.GetAsync($"subjects/{subject}/versions/7");
+        var response = await _http.GetAsync($"subjects/{subject}/versions/7");
 
         await AssertError(response, HttpStatusCode.NotFound, 40402, "Version 7 not found.");
     }
@@ -98,7 +98,7 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
     [Fact]
     public async Task Malformed_request_body_is_a_confluent_error_not_a_bare_failure()
     {
-        var response = await http.PostAsync("subjects/malformed-value/versions",
+        var response = await _http.PostAsync("subjects/malformed-value/versions",
             new StringContent("{\"schema\":", Encoding.UTF8, MediaType));
 
         await AssertError(response, HttpStatusCode.BadRequest, 400);
@@ -119,14 +119,14 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
         Assert.Equal(Canonical(V1), lookedUp.GetProperty("schema").GetString());
 
         // Confluent leaves schemaType out for AVRO.
-        var byId = await AssertJson(await http.GetAsync($"schemas/ids/{id}?subject={subject}"));
+        var byId = await AssertJson(await _http.GetAsync($"schemas/ids/{id}?subject={subject}"));
         Assert.Equal([("schema", Canonical(V1))], byId.EnumerateObject().Select(p => (p.Name, p.Value.GetString())));
 
-        var versions = await AssertJson(await http.GetAsync($"schemas/ids/{id}/versions"));
+        var versions = await AssertJson(await _http.GetAsync($"schemas/ids/{id}/versions"));
         Assert.Contains(versions.EnumerateArray(), v =>
             v.GetProperty("subject").GetString() == subject && v.GetProperty("version").GetInt32() == 1);
 
-        var raw = await http.GetStringAsync($"subjects/{subject}/versions/latest/schema");
+        var raw = await _http.GetStringAsync($"subjects/{subject}/versions/latest/schema");
         Assert.Equal(Canonical(V1), raw);
     }
 
@@ -135,19 +135,19 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
     {
         var subject = await RegisterV1();
 
-        var notConfigured = await http.GetAsync($"config/{subject}");
+        var notConfigured = await _http.GetAsync($"config/{subject}");
         await AssertError(notConfigured, HttpStatusCode.NotFound, 40408);
 
-        var defaulted = await AssertJson(await http.GetAsync($"config/{subject}?defaultToGlobal=true"));
+        var defaulted = await AssertJson(await _http.GetAsync($"config/{subject}?defaultToGlobal=true"));
         Assert.Equal("BACKWARD", defaulted.GetProperty("compatibilityLevel").GetString());
 
         var updated = await AssertJson(await Put($"config/{subject}", new { compatibility = "forward_transitive" }));
         Assert.Equal("FORWARD_TRANSITIVE", updated.GetProperty("compatibility").GetString());
 
-        var read = await AssertJson(await http.GetAsync($"config/{subject}"));
+        var read = await AssertJson(await _http.GetAsync($"config/{subject}"));
         Assert.Equal("FORWARD_TRANSITIVE", read.GetProperty("compatibilityLevel").GetString());
 
-        var global = await AssertJson(await http.GetAsync("config"));
+        var global = await AssertJson(await _http.GetAsync("config"));
         Assert.Equal("BACKWARD", global.GetProperty("compatibilityLevel").GetString());
     }
 
@@ -169,15 +169,15 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
     public async Task Deleting_a_subject_returns_its_versions_and_hides_it_while_its_ids_still_resolve()
     {
         var subject = await RegisterV1();
-        var id = (await AssertJson(await http.GetAsync($"subjects/{subject}/versions/1"))).GetProperty("id").GetInt32();
+        var id = (await AssertJson(await _http.GetAsync($"subjects/{subject}/versions/1"))).GetProperty("id").GetInt32();
 
-        var deleted = await AssertJson(await http.DeleteAsync($"subjects/{subject}"));
+        var deleted = await AssertJson(await _http.DeleteAsync($"subjects/{subject}"));
         Assert.Equal([1], deleted.EnumerateArray().Select(v => v.GetInt32()));
 
-        Assert.DoesNotContain(subject, await http.GetStringAsync("subjects"));
-        Assert.Contains(subject, await http.GetStringAsync("subjects?deleted=true"));
-        await AssertError(await http.GetAsync($"subjects/{subject}/versions"), HttpStatusCode.NotFound, 40401);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"schemas/ids/{id}")).StatusCode);
+        Assert.DoesNotContain(subject, await _http.GetStringAsync("subjects"));
+        Assert.Contains(subject, await _http.GetStringAsync("subjects?deleted=true"));
+        await AssertError(await _http.GetAsync($"subjects/{subject}/versions"), HttpStatusCode.NotFound, 40401);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"schemas/ids/{id}")).StatusCode);
     }
 
     [Fact]
@@ -188,8 +188,8 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
 
         await AssertJson(await Post($"subjects/{escaped}/versions", new { schema = V1 }));
 
-        Assert.Contains(subject, (await AssertJson(await http.GetAsync("subjects"))).EnumerateArray().Select(s => s.GetString()));
-        Assert.Equal(subject, (await AssertJson(await http.GetAsync($"subjects/{escaped}/versions/latest"))).GetProperty("subject").GetString());
+        Assert.Contains(subject, (await AssertJson(await _http.GetAsync("subjects"))).EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(subject, (await AssertJson(await _http.GetAsync($"subjects/{escaped}/versions/latest"))).GetProperty("subject").GetString());
     }
 
     private async Task<string> RegisterV1()
@@ -199,9 +199,9 @@ public sealed class RegistryHttpContractTests(SchemaRegistryFixture registry) : 
         return subject;
     }
 
-    private Task<HttpResponseMessage> Post(string path, object body) => http.PostAsync(path, Body(body));
+    private Task<HttpResponseMessage> Post(string path, object body) => _http.PostAsync(path, Body(body));
 
-    private Task<HttpResponseMessage> Put(string path, object body) => http.PutAsync(path, Body(body));
+    private Task<HttpResponseMessage> Put(string path, object body) => _http.PutAsync(path, Body(body));
 
     private static StringContent Body(object body)
     {

@@ -15,11 +15,11 @@ public sealed class SchemaRegistryServer : IAsyncDisposable
 {
     // Any type of the service's assembly names its entry point; `Program` itself is ambiguous here
     // because the AppHost's Program is public too.
-    private readonly WebApplicationFactory<SchemaStore> factory;
+    private readonly WebApplicationFactory<SchemaStore> _factory;
 
     private SchemaRegistryServer(WebApplicationFactory<SchemaStore> factory, Uri url, string dataDirectory)
     {
-        this.factory = factory;
+        this._factory = factory;
         Url = url;
         DataDirectory = dataDirectory;
     }
@@ -28,7 +28,7 @@ public sealed class SchemaRegistryServer : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public IServiceProvider Services => factory.Services;
+    public IServiceProvider Services => _factory.Services;
 
     public string JournalPath => Path.Combine(DataDirectory, RegistryJournal.FileName);
 
@@ -57,7 +57,7 @@ public sealed class SchemaRegistryServer : IAsyncDisposable
 
     public HttpClient CreateHttpClient() => new() { BaseAddress = Url };
 
-    public async ValueTask DisposeAsync() => await factory.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
 }
 
 /// <summary>A temporary data directory, removed with everything in it.</summary>
@@ -71,20 +71,20 @@ public sealed class TemporaryDirectory : IDisposable
 /// <summary>One registry per test class; tests keep apart by using subjects of their own.</summary>
 public sealed class SchemaRegistryFixture : IAsyncLifetime
 {
-    private readonly TemporaryDirectory data = new();
+    private readonly TemporaryDirectory _data = new();
 
     public SchemaRegistryServer Server { get; private set; } = null!;
 
     public Task InitializeAsync()
     {
-        Server = SchemaRegistryServer.Start(data.Path);
+        Server = SchemaRegistryServer.Start(_data.Path);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
-        data.Dispose();
+        _data.Dispose();
     }
 
     public static string NewSubject(string name) => $"{name}-{Guid.NewGuid():N}-value";

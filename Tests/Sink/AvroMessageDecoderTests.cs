@@ -16,13 +16,13 @@ namespace HpcAspire.Tests.Sink;
 [Trait(TestKinds.Trait, TestKinds.Component)]
 public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IClassFixture<SchemaRegistryFixture>
 {
-    private readonly string topic = $"enriched-readings-{Guid.NewGuid():N}";
+    private readonly string _topic = $"enriched-readings-{Guid.NewGuid():N}";
 
     [Fact]
     public async Task A_framed_registered_message_decodes_to_its_record()
     {
         using var client = registry.Server.CreateClient();
-        var bytes = SampleResults.Serialize(client, topic, SampleResults.Reading("node-007", 44));
+        var bytes = SampleResults.Serialize(client, _topic, SampleResults.Reading("node-007", 44));
 
         var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(bytes);
 
@@ -67,7 +67,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
     public async Task A_schema_id_the_registry_does_not_know_is_UnknownSchemaId()
     {
         using var client = registry.Server.CreateClient();
-        var bytes = SampleResults.Serialize(client, topic, SampleResults.Reading("node-007", 42));
+        var bytes = SampleResults.Serialize(client, _topic, SampleResults.Reading("node-007", 42));
         bytes[1] = 0x7f; // schema id 0x7fxxxxxx: far beyond any registered id
 
         var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(bytes);
@@ -80,7 +80,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
     public async Task A_truncated_body_is_UndecodableBody()
     {
         using var client = registry.Server.CreateClient();
-        var bytes = SampleResults.Serialize(client, topic, SampleResults.Reading("node-007", 42));
+        var bytes = SampleResults.Serialize(client, _topic, SampleResults.Reading("node-007", 42));
 
         var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(bytes[..(bytes.Length / 2)]);
 
@@ -91,7 +91,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
     public async Task A_registry_that_cannot_be_reached_throws_instead_of_condemning_the_message()
     {
         using var writer = registry.Server.CreateClient();
-        var bytes = SampleResults.Serialize(writer, topic, SampleResults.Reading("node-007", 42));
+        var bytes = SampleResults.Serialize(writer, _topic, SampleResults.Reading("node-007", 42));
         using var unreachable = new Confluent.SchemaRegistry.CachedSchemaRegistryClient(new Confluent.SchemaRegistry.SchemaRegistryConfig
         {
             Url = "http://127.0.0.1:9", RequestTimeoutMs = 2000, MaxRetries = 0,
@@ -104,13 +104,13 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
     public async Task The_framed_serializer_writes_the_bytes_Confluents_serializer_writes()
     {
         using var client = registry.Server.CreateClient();
-        var context = new SerializationContext(MessageComponentType.Value, topic);
+        var context = new SerializationContext(MessageComponentType.Value, _topic);
         var reading = SampleResults.Reading("node-007", 44);
         var energy = SampleResults.Energy(3);
 
         Assert.Equal(await new AvroSerializer<EnrichedReading>(client).SerializeAsync(reading, context),
             await new AvroFramedSerializer<EnrichedReading>(client).SerializeAsync(reading, context));
-        var jobEnergyContext = new SerializationContext(MessageComponentType.Value, topic + "-energy");
+        var jobEnergyContext = new SerializationContext(MessageComponentType.Value, _topic + "-energy");
         Assert.Equal(await new AvroSerializer<JobEnergy>(client).SerializeAsync(energy, jobEnergyContext),
             new AvroFramedSerializer<JobEnergy>(client).Serialize(energy, jobEnergyContext));
         Assert.Null(new AvroFramedSerializer<JobEnergy>(client).Serialize(null!, jobEnergyContext)); // a control record's value
@@ -120,7 +120,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
     public async Task A_message_written_with_a_newer_schema_version_is_read_by_resolution()
     {
         using var client = registry.Server.CreateClient();
-        var v1Bytes = SampleResults.Serialize(client, topic, SampleResults.Reading("node-007", 44));
+        var v1Bytes = SampleResults.Serialize(client, _topic, SampleResults.Reading("node-007", 44));
         var v2Json = JsonNode.Parse(EnrichedReading._SCHEMA.ToString())!.AsObject();
         v2Json["fields"]!.AsArray().Add(new JsonObject { ["name"] = "rack", ["type"] = new JsonArray("null", "string"), ["default"] = null });
         var v2Schema = Avro.Schema.Parse(v2Json.ToJsonString());
@@ -129,14 +129,14 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         var v2 = new GenericDatumReader<GenericRecord>(EnrichedReading._SCHEMA, v2Schema)
             .Read(null!, new BinaryDecoder(new MemoryStream(v1Bytes, 5, v1Bytes.Length - 5)));
         v2.Add("rack", "r12");
-        var v2Bytes = SampleResults.Serialize(client, topic, v2);
+        var v2Bytes = SampleResults.Serialize(client, _topic, v2);
 
         var decoded = await new AvroMessageDecoder<EnrichedReading>(client).DecodeAsync(v2Bytes);
 
         Assert.True(decoded.IsDecoded, decoded.Error);
-        Assert.Equal([1, 2], await client.GetSubjectVersionsAsync(topic + "-value"));
+        Assert.Equal([1, 2], await client.GetSubjectVersionsAsync(_topic + "-value"));
         Assert.NotEqual(v1Bytes[1..5], v2Bytes[1..5]);
-        Assert.Equal(v1Bytes, SampleResults.Serialize(client, topic, decoded.Value!)); // every v1 field as written
+        Assert.Equal(v1Bytes, SampleResults.Serialize(client, _topic, decoded.Value!)); // every v1 field as written
     }
 
     [Fact]
@@ -145,16 +145,16 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         using var client = registry.Server.CreateClient();
         var decoder = new AvroMessageDecoder<EnrichedReading>(client);
         EnrichedReading[] records = [.. Enumerable.Range(0, 300).Select(i => SampleResults.Reading($"node-{i % 7:D3}", i))];
-        var batch = await new AvroBatchWriter<EnrichedReading>(client).WriteAsync(records, topic + "-batches");
+        var batch = await new AvroBatchWriter<EnrichedReading>(client).WriteAsync(records, _topic + "-batches");
 
         var decoded = await decoder.DecodeAllAsync(batch);
-        var single = await decoder.DecodeAllAsync(SampleResults.Serialize(client, topic, records[5]));
+        var single = await decoder.DecodeAllAsync(SampleResults.Serialize(client, _topic, records[5]));
 
         Assert.True(decoded.IsDecoded, decoded.Error);
         Assert.True(decoded.IsBatch);
         Assert.Equal(records.Select(r => (r.Reading.NodeId, r.Reading.Timestamp)), decoded.Value!.Select(r => (r.Reading.NodeId, r.Reading.Timestamp)));
-        Assert.Equal(SampleResults.Serialize(client, topic, records[299]), SampleResults.Serialize(client, topic, decoded.Value![299])); // every field
-        Assert.StartsWith("{\"type\":\"array\"", (await client.GetLatestSchemaAsync(topic + "-batches-value")).SchemaString, StringComparison.Ordinal);
+        Assert.Equal(SampleResults.Serialize(client, _topic, records[299]), SampleResults.Serialize(client, _topic, decoded.Value![299])); // every field
+        Assert.StartsWith("{\"type\":\"array\"", (await client.GetLatestSchemaAsync(_topic + "-batches-value")).SchemaString, StringComparison.Ordinal);
         Assert.True(single.IsDecoded, single.Error);
         Assert.False(single.IsBatch);
         Assert.Equal("node-005", Assert.Single(single.Value!).Reading.NodeId);
@@ -166,7 +166,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         using var client = registry.Server.CreateClient();
         EnrichedReading[] records = [.. Enumerable.Range(0, 50).Select(i => SampleResults.Reading($"node-{i % 7:D3}", i))];
 
-        var batch = await new AvroBatchWriter<EnrichedReading>(client).WriteAsync(records, topic + "-batches");
+        var batch = await new AvroBatchWriter<EnrichedReading>(client).WriteAsync(records, _topic + "-batches");
 
         using var expected = new MemoryStream();
         var encoder = new BinaryEncoder(expected);
@@ -189,7 +189,7 @@ public sealed class AvroMessageDecoderTests(SchemaRegistryFixture registry) : IC
         using var client = registry.Server.CreateClient();
         var decoder = new AvroMessageDecoder<EnrichedReading>(client);
         var batch = await new AvroBatchWriter<EnrichedReading>(client).WriteAsync(
-            [SampleResults.Reading("node-001", 1), SampleResults.Reading("node-002", 1)], topic + "-batches");
+            [SampleResults.Reading("node-001", 1), SampleResults.Reading("node-002", 1)], _topic + "-batches");
 
         var asOne = await decoder.DecodeAsync(batch);
         var truncated = await decoder.DecodeAllAsync(batch[..(batch.Length - 20)]);

@@ -14,19 +14,19 @@ public sealed class PartitionCsvFilesTests : IDisposable
     private static readonly TimeSpan DuplicateWindow = TimeSpan.FromMinutes(10);
     private static readonly DateTime DataStart = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    private readonly string directory = Directory.CreateTempSubdirectory("hpcaspire-sink-files-").FullName;
-    private readonly ManualClock clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly string _directory = Directory.CreateTempSubdirectory("hpcaspire-sink-files-").FullName;
+    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    public void Dispose() => Directory.Delete(directory, recursive: true);
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static string Row(long offset) => CsvFormat.Record([offset.ToString(System.Globalization.CultureInfo.InvariantCulture), $"row {offset}"]);
 
     // One node's readings, a second apart: offset and data time move together unless a test says otherwise.
     private static ResultIdentity Id(long offset, string key = "node-000") => new(key, DataStart.AddSeconds(offset));
 
-    private PartitionCsvFiles Open(FileRotation? rotation = null) => PartitionCsvFiles.Open(directory, Header, rotation ?? Large, DuplicateWindow, clock);
+    private PartitionCsvFiles Open(FileRotation? rotation = null) => PartitionCsvFiles.Open(_directory, Header, rotation ?? Large, DuplicateWindow, _clock);
 
-    private List<string> AllLines() => PartitionCsvFiles.DataFiles(directory)
+    private List<string> AllLines() => PartitionCsvFiles.DataFiles(_directory)
         .SelectMany(f => File.ReadAllText(f).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1)).ToList();
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class PartitionCsvFilesTests : IDisposable
             files.Checkpoint();
         }
 
-        var file = Assert.Single(PartitionCsvFiles.DataFiles(directory));
+        var file = Assert.Single(PartitionCsvFiles.DataFiles(_directory));
         Assert.Equal(HeaderLine + "\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\"\r\n", File.ReadAllText(file));
         Assert.StartsWith("000000000000-20260101T000000Z", Path.GetFileName(file), StringComparison.Ordinal);
     }
@@ -58,7 +58,7 @@ public sealed class PartitionCsvFilesTests : IDisposable
             files.Checkpoint();
         }
 
-        var names = PartitionCsvFiles.DataFiles(directory);
+        var names = PartitionCsvFiles.DataFiles(_directory);
         Assert.Equal(["000000000100", "000000000103", "000000000106"], names.Select(n => Path.GetFileName(n)[..12]));
         Assert.All(names, n => Assert.StartsWith(HeaderLine, File.ReadAllText(n), StringComparison.Ordinal));
         Assert.All(names, n => Assert.True(new FileInfo(n).Length <= limit));
@@ -75,14 +75,14 @@ public sealed class PartitionCsvFilesTests : IDisposable
         }
 
         string[] wider = ["offset", "text", "more"];
-        using (var files = PartitionCsvFiles.Open(directory, wider, Large, DuplicateWindow, clock))
+        using (var files = PartitionCsvFiles.Open(_directory, wider, Large, DuplicateWindow, _clock))
         {
-            clock.Advance(TimeSpan.FromMinutes(1));
+            _clock.Advance(TimeSpan.FromMinutes(1));
             files.Append(1, Id(1), CsvFormat.Record(["1", "row 1", "x"]));
             files.Checkpoint();
         }
 
-        var names = PartitionCsvFiles.DataFiles(directory);
+        var names = PartitionCsvFiles.DataFiles(_directory);
         Assert.Equal(2, names.Count);
         Assert.Equal(HeaderLine + Row(0), File.ReadAllText(names[0]));
         Assert.Equal(CsvFormat.Record(wider) + CsvFormat.Record(["1", "row 1", "x"]), File.ReadAllText(names[1]));
@@ -94,16 +94,16 @@ public sealed class PartitionCsvFilesTests : IDisposable
         using (var files = Open(new FileRotation(1L << 30, TimeSpan.FromMinutes(10))))
         {
             files.Append(0, Id(0), Row(0));
-            clock.Advance(TimeSpan.FromMinutes(9));
+            _clock.Advance(TimeSpan.FromMinutes(9));
             files.Append(1, Id(1), Row(1));
-            clock.Advance(TimeSpan.FromMinutes(1));
+            _clock.Advance(TimeSpan.FromMinutes(1));
             files.Append(2, Id(2), Row(2));
             files.Checkpoint();
         }
 
-        var names = PartitionCsvFiles.DataFiles(directory).Select(Path.GetFileName).ToList();
+        var names = PartitionCsvFiles.DataFiles(_directory).Select(Path.GetFileName).ToList();
         Assert.Equal(["000000000000-20260101T000000Z.csv", "000000000002-20260101T001000Z.csv"], names);
-        Assert.All(PartitionCsvFiles.DataFiles(directory), n => Assert.StartsWith(HeaderLine, File.ReadAllText(n), StringComparison.Ordinal));
+        Assert.All(PartitionCsvFiles.DataFiles(_directory), n => Assert.StartsWith(HeaderLine, File.ReadAllText(n), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -115,14 +115,14 @@ public sealed class PartitionCsvFilesTests : IDisposable
             files.Checkpoint();
         }
 
-        clock.Advance(TimeSpan.FromMinutes(15));
+        _clock.Advance(TimeSpan.FromMinutes(15));
         using (var files = Open(new FileRotation(1L << 30, TimeSpan.FromMinutes(10))))
         {
             files.Append(1, Id(1), Row(1));
             files.Checkpoint();
         }
 
-        Assert.Equal(2, PartitionCsvFiles.DataFiles(directory).Count);
+        Assert.Equal(2, PartitionCsvFiles.DataFiles(_directory).Count);
     }
 
     [Fact]
@@ -143,15 +143,15 @@ public sealed class PartitionCsvFilesTests : IDisposable
             }
         } // disposed without a checkpoint, like a killed process
 
-        var checkpointed = PartitionCsvFiles.DataFiles(directory)[1];
+        var checkpointed = PartitionCsvFiles.DataFiles(_directory)[1];
         File.AppendAllText(checkpointed, "22,row 2"); // and a line the crash cut in half
-        Assert.Equal(3, PartitionCsvFiles.DataFiles(directory).Count);
+        Assert.Equal(3, PartitionCsvFiles.DataFiles(_directory).Count);
 
         using (var files = Open(rotation))
         {
             Assert.Equal(16, files.NextOffset);
             Assert.Equal(Enumerable.Range(10, 6).Select(o => Row(o).TrimEnd()), AllLines());
-            Assert.Equal(2, PartitionCsvFiles.DataFiles(directory).Count);
+            Assert.Equal(2, PartitionCsvFiles.DataFiles(_directory).Count);
 
             // Kafka may redeliver from an older commit: what the checkpoint covers is not written twice.
             for (var offset = 12; offset < 25; offset++)
@@ -163,7 +163,7 @@ public sealed class PartitionCsvFilesTests : IDisposable
         }
 
         Assert.Equal(Enumerable.Range(10, 15).Select(o => Row(o).TrimEnd()), AllLines());
-        Assert.All(PartitionCsvFiles.DataFiles(directory), n => Assert.StartsWith(HeaderLine, File.ReadAllText(n), StringComparison.Ordinal));
+        Assert.All(PartitionCsvFiles.DataFiles(_directory), n => Assert.StartsWith(HeaderLine, File.ReadAllText(n), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class PartitionCsvFilesTests : IDisposable
         using (var files = Open())
         {
             Assert.Null(files.NextOffset);
-            Assert.Empty(PartitionCsvFiles.DataFiles(directory));
+            Assert.Empty(PartitionCsvFiles.DataFiles(_directory));
         }
     }
 

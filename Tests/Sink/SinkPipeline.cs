@@ -12,16 +12,16 @@ internal sealed class SinkPipeline : IAsyncDisposable
     public const string JobEnergy = "job-energy";
     public const string DeadLetters = "dead-letters";
 
-    private readonly MockKafkaCluster cluster = new(log: (_, _, _) => { });
-    private readonly TemporaryDirectory registryData = new();
+    private readonly MockKafkaCluster _cluster = new(log: (_, _, _) => { });
+    private readonly TemporaryDirectory _registryData = new();
 
     private SinkPipeline()
     {
-        BootstrapServers = cluster.Start(3);
-        cluster.CreateTopic(EnrichedReadings, 6, 3);
-        cluster.CreateTopic(JobEnergy, 3, 3);
-        cluster.CreateTopic(DeadLetters, 1, 3);
-        Registry = SchemaRegistryServer.Start(registryData.Path);
+        BootstrapServers = _cluster.Start(3);
+        _cluster.CreateTopic(EnrichedReadings, 6, 3);
+        _cluster.CreateTopic(JobEnergy, 3, 3);
+        _cluster.CreateTopic(DeadLetters, 1, 3);
+        Registry = SchemaRegistryServer.Start(_registryData.Path);
         Output = new SinkOutput(System.IO.Directory.CreateTempSubdirectory("hpcaspire-sink-").FullName);
     }
 
@@ -44,8 +44,8 @@ internal sealed class SinkPipeline : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Registry.DisposeAsync();
-        registryData.Dispose();
-        cluster.Dispose();
+        _registryData.Dispose();
+        _cluster.Dispose();
         System.IO.Directory.Delete(Output.Directory, recursive: true);
     }
 }

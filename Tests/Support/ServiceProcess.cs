@@ -10,19 +10,19 @@ namespace HpcAspire.Tests.Support;
 /// </summary>
 internal sealed class ServiceProcess : IDisposable
 {
-    private readonly Process process;
-    private readonly StringBuilder output = new();
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
 
-    private readonly string service;
+    private readonly string _service;
 
-    private ServiceProcess(string service, Process process) => (this.service, this.process) = (service, process);
+    private ServiceProcess(string service, Process process) => (this._service, this._process) = (service, process);
 
     public string Output
     {
-        get { lock (output) { return output.ToString(); } }
+        get { lock (_output) { return _output.ToString(); } }
     }
 
-    public bool HasExited => process.HasExited;
+    public bool HasExited => _process.HasExited;
 
     /// <param name="service">The project under Services/, e.g. Sink or Processor.</param>
     public static ServiceProcess Start(string service, string bootstrapServers, string registryUrl, params string[] settings)
@@ -47,55 +47,55 @@ internal sealed class ServiceProcess : IDisposable
         }
 
         var child = new ServiceProcess(service, Process.Start(start)!);
-        child.process.OutputDataReceived += (_, line) => child.Append(line.Data);
-        child.process.ErrorDataReceived += (_, line) => child.Append(line.Data);
-        child.process.BeginOutputReadLine();
-        child.process.BeginErrorReadLine();
+        child._process.OutputDataReceived += (_, line) => child.Append(line.Data);
+        child._process.ErrorDataReceived += (_, line) => child.Append(line.Data);
+        child._process.BeginOutputReadLine();
+        child._process.BeginErrorReadLine();
         return child;
     }
 
     /// <summary>SIGKILL: the service gets no chance to flush or checkpoint.</summary>
     public void Crash()
     {
-        process.Kill(entireProcessTree: true);
-        process.WaitForExit();
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
     }
 
     /// <summary>SIGTERM, as an orchestrator stops a service; returns its exit code.</summary>
     public int Stop(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             kill.WaitForExit();
         }
 
-        if (!process.WaitForExit(timeout))
+        if (!_process.WaitForExit(timeout))
         {
             Crash();
-            throw new TimeoutException($"The {service} did not stop within {timeout}.\n{Output}");
+            throw new TimeoutException($"The {_service} did not stop within {timeout}.\n{Output}");
         }
 
-        process.WaitForExit(); // drains the output readers
-        return process.ExitCode;
+        _process.WaitForExit(); // drains the output readers
+        return _process.ExitCode;
     }
 
     public void Dispose()
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
             Crash();
         }
 
-        process.Dispose();
+        _process.Dispose();
     }
 
     private void Append(string? line)
     {
         if (line is not null)
         {
-            lock (output)
+            lock (_output)
             {
-                output.AppendLine(line);
+                _output.AppendLine(line);
             }
         }
     }

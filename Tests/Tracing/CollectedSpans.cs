@@ -6,60 +6,60 @@ namespace HpcAspire.Tests.Tracing;
 /// <summary>The in-memory exporter's list, safe to read while services on other threads end spans.</summary>
 internal sealed class CollectedSpans : ICollection<Activity>
 {
-    private readonly List<Activity> spans = [];
+    private readonly List<Activity> _spans = [];
 
     public int Count
     {
-        get { lock (spans) { return spans.Count; } }
+        get { lock (_spans) { return _spans.Count; } }
     }
 
     public bool IsReadOnly => false;
 
     public List<Activity> Snapshot()
     {
-        lock (spans)
+        lock (_spans)
         {
-            return [.. spans];
+            return [.. _spans];
         }
     }
 
     public void Add(Activity item)
     {
-        lock (spans)
+        lock (_spans)
         {
-            spans.Add(item);
+            _spans.Add(item);
         }
     }
 
     public void Clear()
     {
-        lock (spans)
+        lock (_spans)
         {
-            spans.Clear();
+            _spans.Clear();
         }
     }
 
     public bool Contains(Activity item)
     {
-        lock (spans)
+        lock (_spans)
         {
-            return spans.Contains(item);
+            return _spans.Contains(item);
         }
     }
 
     public void CopyTo(Activity[] array, int arrayIndex)
     {
-        lock (spans)
+        lock (_spans)
         {
-            spans.CopyTo(array, arrayIndex);
+            _spans.CopyTo(array, arrayIndex);
         }
     }
 
     public bool Remove(Activity item)
     {
-        lock (spans)
+        lock (_spans)
         {
-            return spans.Remove(item);
+            return _spans.Remove(item);
         }
     }
 

@@ -25,9 +25,9 @@ public static class ResultRows
     // One line per thread (the RabbitMQ sink may format on several), cleared before each record: a record abandoned
     // half-way by an exception must not start the next one.
     [ThreadStatic]
-    private static CsvLine? t_line;
+    private static CsvLine? s_line;
 
-    private static CsvLine Line => (t_line ??= new CsvLine()).Clear();
+    private static CsvLine Line => (s_line ??= new CsvLine()).Clear();
 
     /// <summary>The record of an enriched reading, with its line end, in <see cref="EnrichedReadingHeader"/>'s columns.</summary>
     public static string Record(EnrichedReading enriched)

@@ -26,7 +26,7 @@ internal static class SchemaResolution
         // Record pairs being compared further up the stack. A recursive type meets itself again;
         // assuming the pair resolves there ends the descent, and any real difference is still
         // found on the way down.
-        private readonly HashSet<(string Reader, string Writer)> inProgress = [];
+        private readonly HashSet<(string Reader, string Writer)> _inProgress = [];
 
         public List<Incompatibility> Found { get; } = [];
 
@@ -94,7 +94,7 @@ internal static class SchemaResolution
 
         private void CheckRecord(RecordSchema reader, RecordSchema writer, string path)
         {
-            if (!NamesMatch(reader, writer, path) || !inProgress.Add((reader.Fullname, writer.Fullname)))
+            if (!NamesMatch(reader, writer, path) || !_inProgress.Add((reader.Fullname, writer.Fullname)))
             {
                 return;
             }
@@ -117,7 +117,7 @@ internal static class SchemaResolution
             }
 
             // Writer fields the reader does not name are skipped by the reader: nothing to check.
-            inProgress.Remove((reader.Fullname, writer.Fullname));
+            _inProgress.Remove((reader.Fullname, writer.Fullname));
         }
 
         private void CheckEnum(EnumSchema reader, EnumSchema writer, string path)

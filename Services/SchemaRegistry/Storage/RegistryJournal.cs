@@ -11,15 +11,15 @@ internal sealed partial class RegistryJournal : IDisposable
 {
     public const string FileName = "schemas.jsonl";
 
-    private readonly FileStream file;
+    private readonly FileStream _file;
 
     private RegistryJournal(FileStream file, IReadOnlyList<JournalEntry> entries)
     {
-        this.file = file;
+        this._file = file;
         Entries = entries;
     }
 
-    public string FilePath => file.Name;
+    public string FilePath => _file.Name;
 
     /// <summary>What the journal held when it was opened, oldest first.</summary>
     public IReadOnlyList<JournalEntry> Entries { get; }
@@ -49,23 +49,23 @@ internal sealed partial class RegistryJournal : IDisposable
     public void Append(JournalEntry entry)
     {
         var line = JsonSerializer.SerializeToUtf8Bytes(entry, JournalJsonContext.Default.JournalEntry);
-        var length = file.Length;
+        var length = _file.Length;
         try
         {
-            file.Write(line);
-            file.WriteByte((byte)'\n');
-            file.Flush(flushToDisk: true);
+            _file.Write(line);
+            _file.WriteByte((byte)'\n');
+            _file.Flush(flushToDisk: true);
         }
         catch
         {
             // A half-written line would glue itself to the next entry.
-            file.SetLength(length);
-            file.Seek(0, SeekOrigin.End);
+            _file.SetLength(length);
+            _file.Seek(0, SeekOrigin.End);
             throw;
         }
     }
 
-    public void Dispose() => file.Dispose();
+    public void Dispose() => _file.Dispose();
 
     private static List<JournalEntry> ReadEntries(FileStream file, ILogger logger)
     {

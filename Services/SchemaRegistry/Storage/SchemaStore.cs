@@ -9,60 +9,60 @@ namespace HpcAspire.SchemaRegistry.Storage;
 /// </summary>
 internal sealed partial class SchemaStore
 {
-    private readonly Lock gate = new();
-    private readonly RegistryJournal journal;
-    private readonly SchemaRegistryMetrics metrics;
-    private readonly ILogger<SchemaStore> logger;
+    private readonly Lock _gate = new();
+    private readonly RegistryJournal _journal;
+    private readonly SchemaRegistryMetrics _metrics;
+    private readonly ILogger<SchemaStore> _logger;
 
-    private readonly Dictionary<int, ParsedSchema> schemasById = [];
-    private readonly Dictionary<string, int> idsBySchema = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<SubjectVersion>> subjects = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, CompatibilityLevel> subjectLevels = new(StringComparer.Ordinal);
-    private CompatibilityLevel globalLevel = CompatibilityLevel.Backward;
-    private int lastId;
+    private readonly Dictionary<int, ParsedSchema> _schemasById = [];
+    private readonly Dictionary<string, int> _idsBySchema = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<SubjectVersion>> _subjects = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CompatibilityLevel> _subjectLevels = new(StringComparer.Ordinal);
+    private CompatibilityLevel _globalLevel = CompatibilityLevel.Backward;
+    private int _lastId;
 
     public SchemaStore(RegistryJournal journal, SchemaRegistryMetrics metrics, ILogger<SchemaStore> logger)
     {
-        this.journal = journal;
-        this.metrics = metrics;
-        this.logger = logger;
+        this._journal = journal;
+        this._metrics = metrics;
+        this._logger = logger;
         foreach (var entry in journal.Entries)
         {
             Apply(entry, parsed: null);
         }
 
-        LogLoaded(schemasById.Count, subjects.Count, journal.FilePath);
+        LogLoaded(_schemasById.Count, _subjects.Count, journal.FilePath);
     }
 
     /// <summary>Registers <paramref name="schema"/> under <paramref name="subject"/> and returns its global id.</summary>
     public int Register(string subject, ParsedSchema schema)
     {
-        lock (gate)
+        lock (_gate)
         {
-            var versions = subjects.GetValueOrDefault(subject) ?? [];
+            var versions = _subjects.GetValueOrDefault(subject) ?? [];
             var live = versions.Where(v => !v.Deleted).ToList();
-            var knownId = idsBySchema.GetValueOrDefault(schema.Canonical);
+            var knownId = _idsBySchema.GetValueOrDefault(schema.Canonical);
             if (knownId != 0 && live.Any(v => v.Id == knownId))
             {
-                metrics.Registration("existing");
+                _metrics.Registration("existing");
                 return knownId;
             }
 
             var level = EffectiveLevel(subject);
             var problems = CompatibilityChecker.Check(level, schema.Avro,
-                live.Select(v => (v.Version, schemasById[v.Id].Avro)).ToList());
+                live.Select(v => (v.Version, _schemasById[v.Id].Avro)).ToList());
             if (problems.Count > 0)
             {
-                metrics.Registration("incompatible");
+                _metrics.Registration("incompatible");
                 LogRefused(subject, level.ToWireName(), problems.Count);
                 throw SchemaRegistryErrors.Incompatible(subject, problems).AsException();
             }
 
             // Ids are global: a schema already known under another subject keeps its id.
-            var id = knownId != 0 ? knownId : lastId + 1;
+            var id = knownId != 0 ? knownId : _lastId + 1;
             var version = versions.Count == 0 ? 1 : versions[^1].Version + 1;
             Commit(new JournalEntry(JournalEntry.SchemaRegistered, subject, version, id, schema.Canonical), schema);
-            metrics.Registration("new");
+            _metrics.Registration("new");
             LogRegistered(subject, version, id);
             return id;
         }
@@ -71,13 +71,13 @@ internal sealed partial class SchemaStore
     /// <summary>Finds which version of <paramref name="subject"/> <paramref name="schema"/> is.</summary>
     public SubjectSchema Lookup(string subject, ParsedSchema schema, bool includeDeleted)
     {
-        lock (gate)
+        lock (_gate)
         {
             var visible = Visible(subject, includeDeleted);
-            var match = idsBySchema.TryGetValue(schema.Canonical, out var id)
+            var match = _idsBySchema.TryGetValue(schema.Canonical, out var id)
                 ? visible.Where(v => v.Id == id).OrderBy(v => v.Deleted).ThenByDescending(v => v.Version).FirstOrDefault()
                 : null;
-            metrics.Lookup("schema", match is not null);
+            _metrics.Lookup("schema", match is not null);
             return match is null
                 ? throw SchemaRegistryErrors.SchemaNotFoundInSubject().AsException()
                 : new SubjectSchema(subject, match.Version, id, schema.Canonical);
@@ -86,10 +86,10 @@ internal sealed partial class SchemaStore
 
     public ParsedSchema GetById(int id)
     {
-        lock (gate)
+        lock (_gate)
         {
-            var found = schemasById.TryGetValue(id, out var schema);
-            metrics.Lookup("id", found);
+            var found = _schemasById.TryGetValue(id, out var schema);
+            _metrics.Lookup("id", found);
             return found ? schema! : throw SchemaRegistryErrors.SchemaNotFound(id).AsException();
         }
     }
@@ -97,14 +97,14 @@ internal sealed partial class SchemaStore
     /// <summary>The subject versions that are schema <paramref name="id"/>.</summary>
     public IReadOnlyList<(string Subject, int Version)> VersionsOfSchema(int id, bool includeDeleted)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (!schemasById.ContainsKey(id))
+            if (!_schemasById.ContainsKey(id))
             {
                 throw SchemaRegistryErrors.SchemaNotFound(id).AsException();
             }
 
-            return subjects
+            return _subjects
                 .SelectMany(s => s.Value
                     .Where(v => v.Id == id && (includeDeleted || !v.Deleted))
                     .Select(v => (s.Key, v.Version)))
@@ -115,9 +115,9 @@ internal sealed partial class SchemaStore
 
     public IReadOnlyList<string> Subjects(bool includeDeleted, string? prefix)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return subjects
+            return _subjects
                 .Where(s => (includeDeleted || s.Value.Any(v => !v.Deleted))
                     && (prefix is null || s.Key.StartsWith(prefix, StringComparison.Ordinal)))
                 .Select(s => s.Key)
@@ -128,7 +128,7 @@ internal sealed partial class SchemaStore
 
     public IReadOnlyList<int> Versions(string subject, bool includeDeleted)
     {
-        lock (gate)
+        lock (_gate)
         {
             return Visible(subject, includeDeleted).Select(v => v.Version).ToList();
         }
@@ -136,23 +136,23 @@ internal sealed partial class SchemaStore
 
     public SubjectSchema GetVersion(string subject, VersionSelector selector, bool includeDeleted)
     {
-        lock (gate)
+        lock (_gate)
         {
             var visible = Visible(subject, includeDeleted);
             var match = selector.IsLatest
                 ? visible.LastOrDefault(v => !v.Deleted) ?? visible[^1]
                 : visible.FirstOrDefault(v => v.Version == selector.Number);
-            metrics.Lookup("version", match is not null);
+            _metrics.Lookup("version", match is not null);
             return match is null
                 ? throw SchemaRegistryErrors.VersionNotFound(selector.Number!.Value).AsException()
-                : new SubjectSchema(subject, match.Version, match.Id, schemasById[match.Id].Canonical);
+                : new SubjectSchema(subject, match.Version, match.Id, _schemasById[match.Id].Canonical);
         }
     }
 
     /// <summary>Soft-deletes every version of <paramref name="subject"/>; ids stay resolvable.</summary>
     public IReadOnlyList<int> DeleteSubject(string subject)
     {
-        lock (gate)
+        lock (_gate)
         {
             var deleted = Visible(subject, includeDeleted: false).Select(v => v.Version).ToList();
             Commit(new JournalEntry(JournalEntry.SubjectDeleted, subject), parsed: null);
@@ -167,9 +167,9 @@ internal sealed partial class SchemaStore
     /// </summary>
     public IReadOnlyList<string> CheckCompatibility(string subject, ParsedSchema schema, VersionSelector? version)
     {
-        lock (gate)
+        lock (_gate)
         {
-            var live = subjects.GetValueOrDefault(subject)?.Where(v => !v.Deleted).ToList() ?? [];
+            var live = _subjects.GetValueOrDefault(subject)?.Where(v => !v.Deleted).ToList() ?? [];
             if (version is { IsLatest: false } numbered)
             {
                 if (live.Count == 0)
@@ -186,7 +186,7 @@ internal sealed partial class SchemaStore
             }
 
             return CompatibilityChecker.Check(EffectiveLevel(subject), schema.Avro,
-                live.Select(v => (v.Version, schemasById[v.Id].Avro)).ToList());
+                live.Select(v => (v.Version, _schemasById[v.Id].Avro)).ToList());
         }
     }
 
@@ -194,25 +194,25 @@ internal sealed partial class SchemaStore
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return globalLevel;
+                return _globalLevel;
             }
         }
     }
 
     public CompatibilityLevel? SubjectLevel(string subject)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return subjectLevels.TryGetValue(subject, out var level) ? level : null;
+            return _subjectLevels.TryGetValue(subject, out var level) ? level : null;
         }
     }
 
     /// <summary>Sets the level of <paramref name="subject"/>, or the global level when it is null.</summary>
     public void SetLevel(string? subject, CompatibilityLevel level)
     {
-        lock (gate)
+        lock (_gate)
         {
             Commit(new JournalEntry(JournalEntry.CompatibilitySet, subject, Compatibility: level.ToWireName()), parsed: null);
             LogLevelSet(subject ?? "(global)", level.ToWireName());
@@ -222,9 +222,9 @@ internal sealed partial class SchemaStore
     /// <summary>Removes the subject-level compatibility, so the global level applies again; returns the removed level.</summary>
     public CompatibilityLevel RemoveSubjectLevel(string subject)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (!subjectLevels.TryGetValue(subject, out var level))
+            if (!_subjectLevels.TryGetValue(subject, out var level))
             {
                 throw SchemaRegistryErrors.SubjectLevelCompatibilityNotConfigured(subject).AsException();
             }
@@ -235,12 +235,12 @@ internal sealed partial class SchemaStore
     }
 
     private CompatibilityLevel EffectiveLevel(string subject) =>
-        subjectLevels.TryGetValue(subject, out var level) ? level : globalLevel;
+        _subjectLevels.TryGetValue(subject, out var level) ? level : _globalLevel;
 
     /// <summary>The versions a client may see; a subject with none does not exist for it.</summary>
     private List<SubjectVersion> Visible(string subject, bool includeDeleted)
     {
-        var visible = subjects.GetValueOrDefault(subject)?.Where(v => includeDeleted || !v.Deleted).ToList();
+        var visible = _subjects.GetValueOrDefault(subject)?.Where(v => includeDeleted || !v.Deleted).ToList();
         return visible is { Count: > 0 } ? visible : throw SchemaRegistryErrors.SubjectNotFound(subject).AsException();
     }
 
@@ -249,7 +249,7 @@ internal sealed partial class SchemaStore
     {
         try
         {
-            journal.Append(entry);
+            _journal.Append(entry);
         }
         catch (IOException e)
         {
@@ -266,18 +266,18 @@ internal sealed partial class SchemaStore
             case JournalEntry.SchemaRegistered:
                 var id = entry.Id!.Value;
                 parsed ??= ParsedSchema.Parse(entry.Schema);
-                schemasById.TryAdd(id, parsed);
-                idsBySchema.TryAdd(parsed.Canonical, id);
-                lastId = Math.Max(lastId, id);
-                if (!subjects.TryGetValue(entry.Subject!, out var versions))
+                _schemasById.TryAdd(id, parsed);
+                _idsBySchema.TryAdd(parsed.Canonical, id);
+                _lastId = Math.Max(_lastId, id);
+                if (!_subjects.TryGetValue(entry.Subject!, out var versions))
                 {
-                    subjects[entry.Subject!] = versions = [];
+                    _subjects[entry.Subject!] = versions = [];
                 }
 
                 versions.Add(new SubjectVersion(entry.Version!.Value, id, Deleted: false));
                 break;
             case JournalEntry.SubjectDeleted:
-                var deleted = subjects[entry.Subject!];
+                var deleted = _subjects[entry.Subject!];
                 for (var i = 0; i < deleted.Count; i++)
                 {
                     deleted[i] = deleted[i] with { Deleted = true };
@@ -288,19 +288,19 @@ internal sealed partial class SchemaStore
                 CompatibilityLevels.TryParse(entry.Compatibility, out var level);
                 if (entry.Subject is null)
                 {
-                    globalLevel = level;
+                    _globalLevel = level;
                 }
                 else
                 {
-                    subjectLevels[entry.Subject] = level;
+                    _subjectLevels[entry.Subject] = level;
                 }
 
                 break;
             case JournalEntry.CompatibilityRemoved:
-                subjectLevels.Remove(entry.Subject!);
+                _subjectLevels.Remove(entry.Subject!);
                 break;
             default:
-                throw new InvalidDataException($"Unknown journal entry kind '{entry.Kind}' in {journal.FilePath}");
+                throw new InvalidDataException($"Unknown journal entry kind '{entry.Kind}' in {_journal.FilePath}");
         }
     }
 

@@ -20,34 +20,34 @@ public sealed class PartitionCsvFiles : IDisposable
     private const int BufferSize = 64 * 1024;
     private const string CreatedFormat = "yyyyMMdd'T'HHmmss'Z'";
 
-    private readonly string directory;
-    private readonly byte[] header;
-    private readonly FileRotation rotation;
-    private readonly TimeProvider clock;
-    private readonly TimeSpan duplicateWindow;
+    private readonly string _directory;
+    private readonly byte[] _header;
+    private readonly FileRotation _rotation;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _duplicateWindow;
 
-    private WrittenResults written;
-    private FileStream? current;
-    private string? currentName;
-    private DateTimeOffset currentCreated;
-    private long currentLength;
-    private long? nextOffset;
-    private bool dirty;
+    private WrittenResults _written;
+    private FileStream? _current;
+    private string? _currentName;
+    private DateTimeOffset _currentCreated;
+    private long _currentLength;
+    private long? _nextOffset;
+    private bool _dirty;
 
     private PartitionCsvFiles(string directory, IEnumerable<string> header, FileRotation rotation, TimeSpan duplicateWindow, TimeProvider clock)
     {
-        this.directory = directory;
-        this.header = Encoding.UTF8.GetBytes(CsvFormat.Record(header));
-        this.rotation = rotation;
-        this.clock = clock;
-        this.duplicateWindow = duplicateWindow;
-        written = new WrittenResults(duplicateWindow);
+        this._directory = directory;
+        this._header = Encoding.UTF8.GetBytes(CsvFormat.Record(header));
+        this._rotation = rotation;
+        this._clock = clock;
+        this._duplicateWindow = duplicateWindow;
+        _written = new WrittenResults(duplicateWindow);
     }
 
     /// <summary>Offset of the next message this partition expects; null before its first checkpoint (start where Kafka says).</summary>
-    public long? NextOffset => nextOffset;
+    public long? NextOffset => _nextOffset;
 
-    public string Directory => directory;
+    public string Directory => _directory;
 
     /// <summary>
     /// Opens a partition's directory, cutting it back to its last checkpoint. Results are recognised
@@ -62,7 +62,7 @@ public sealed class PartitionCsvFiles : IDisposable
     }
 
     /// <summary>False when the message at <paramref name="offset"/> is already behind the checkpointed or written position.</summary>
-    public bool Expects(long offset) => nextOffset is not { } next || offset >= next;
+    public bool Expects(long offset) => _nextOffset is not { } next || offset >= next;
 
     /// <summary>
     /// Writes the record of the message at <paramref name="offset"/>. A message already written, or a
@@ -75,28 +75,28 @@ public sealed class PartitionCsvFiles : IDisposable
             return false;
         }
 
-        if (!written.Add(result))
+        if (!_written.Add(result))
         {
             Skip(offset);
             return false;
         }
 
         var bytes = Encoding.UTF8.GetBytes(record);
-        if (current is not null && currentLength > header.Length &&
-            (currentLength + bytes.Length > rotation.MaxBytes || clock.GetUtcNow() - currentCreated >= rotation.MaxAge))
+        if (_current is not null && _currentLength > _header.Length &&
+            (_currentLength + bytes.Length > _rotation.MaxBytes || _clock.GetUtcNow() - _currentCreated >= _rotation.MaxAge))
         {
             Rotate();
         }
 
-        if (current is null)
+        if (_current is null)
         {
             StartFile(offset);
         }
 
-        current!.Write(bytes);
-        currentLength += bytes.Length;
-        nextOffset = offset + 1;
-        dirty = true;
+        _current!.Write(bytes);
+        _currentLength += bytes.Length;
+        _nextOffset = offset + 1;
+        _dirty = true;
         return true;
     }
 
@@ -105,23 +105,23 @@ public sealed class PartitionCsvFiles : IDisposable
     {
         if (Expects(offset))
         {
-            nextOffset = offset + 1;
-            dirty = true;
+            _nextOffset = offset + 1;
+            _dirty = true;
         }
     }
 
     /// <summary>Flushes and fsyncs the rows, then atomically records the file, its length and the next offset.</summary>
     public PartitionCheckpoint? Checkpoint()
     {
-        if (!dirty || nextOffset is not { } next)
+        if (!_dirty || _nextOffset is not { } next)
         {
             return null;
         }
 
-        current?.Flush(flushToDisk: true);
-        var checkpoint = new PartitionCheckpoint(currentName, currentLength, next, written.Snapshot());
-        checkpoint.Write(directory);
-        dirty = false;
+        _current?.Flush(flushToDisk: true);
+        var checkpoint = new PartitionCheckpoint(_currentName, _currentLength, next, _written.Snapshot());
+        checkpoint.Write(_directory);
+        _dirty = false;
         return checkpoint;
     }
 
@@ -137,7 +137,7 @@ public sealed class PartitionCsvFiles : IDisposable
     private void Recover(PartitionCheckpoint? checkpoint)
     {
         var removed = false;
-        foreach (var file in DataFiles(directory))
+        foreach (var file in DataFiles(_directory))
         {
             // Files begun after the checkpoint hold only rows that will be read again.
             if (checkpoint?.File is not { } kept || string.CompareOrdinal(Path.GetFileName(file), kept) > 0)
@@ -147,18 +147,18 @@ public sealed class PartitionCsvFiles : IDisposable
             }
         }
 
-        nextOffset = checkpoint?.NextOffset;
-        written = new WrittenResults(duplicateWindow, checkpoint?.Written);
-        if (checkpoint?.File is { } name && File.Exists(Path.Combine(directory, name)))
+        _nextOffset = checkpoint?.NextOffset;
+        _written = new WrittenResults(_duplicateWindow, checkpoint?.Written);
+        if (checkpoint?.File is { } name && File.Exists(Path.Combine(_directory, name)))
         {
-            current = new FileStream(Path.Combine(directory, name), FileMode.Open, FileAccess.Write, FileShare.Read, BufferSize);
-            current.SetLength(checkpoint.Length); // drops rows (and a half-written line) after the checkpoint
-            current.Flush(flushToDisk: true);
-            current.Seek(0, SeekOrigin.End);
-            currentName = name;
-            currentLength = checkpoint.Length;
-            currentCreated = CreatedTimeOf(name);
-            if (!StartsWithHeader(Path.Combine(directory, name)))
+            _current = new FileStream(Path.Combine(_directory, name), FileMode.Open, FileAccess.Write, FileShare.Read, BufferSize);
+            _current.SetLength(checkpoint.Length); // drops rows (and a half-written line) after the checkpoint
+            _current.Flush(flushToDisk: true);
+            _current.Seek(0, SeekOrigin.End);
+            _currentName = name;
+            _currentLength = checkpoint.Length;
+            _currentCreated = CreatedTimeOf(name);
+            if (!StartsWithHeader(Path.Combine(_directory, name)))
             {
                 // Written before the columns changed: it stays as it is, and the next row starts a file with its own header.
                 CloseCurrent();
@@ -167,39 +167,39 @@ public sealed class PartitionCsvFiles : IDisposable
 
         if (removed)
         {
-            DurableFileSystem.SyncDirectory(directory);
+            DurableFileSystem.SyncDirectory(_directory);
         }
     }
 
     private bool StartsWithHeader(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var start = new byte[header.Length];
-        return file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) == start.Length && start.AsSpan().SequenceEqual(header);
+        var start = new byte[_header.Length];
+        return file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) == start.Length && start.AsSpan().SequenceEqual(_header);
     }
 
     private void Rotate()
     {
         // The next checkpoint names only the newest file, so a closed one must be durable as it closes.
-        current!.Flush(flushToDisk: true);
+        _current!.Flush(flushToDisk: true);
         CloseCurrent();
     }
 
     private void StartFile(long firstOffset)
     {
-        currentCreated = clock.GetUtcNow();
+        _currentCreated = _clock.GetUtcNow();
         // 12 digits keep names sorting in offset order up to 10^12 messages per partition.
-        currentName = string.Create(CultureInfo.InvariantCulture, $"{firstOffset:D12}-{currentCreated.UtcDateTime.ToString(CreatedFormat, CultureInfo.InvariantCulture)}{Extension}");
-        current = new FileStream(Path.Combine(directory, currentName), FileMode.Create, FileAccess.Write, FileShare.Read, BufferSize);
-        current.Write(header);
-        currentLength = header.Length;
-        DurableFileSystem.SyncDirectory(directory); // the checkpoint will name this file: its entry must outlive a crash
+        _currentName = string.Create(CultureInfo.InvariantCulture, $"{firstOffset:D12}-{_currentCreated.UtcDateTime.ToString(CreatedFormat, CultureInfo.InvariantCulture)}{Extension}");
+        _current = new FileStream(Path.Combine(_directory, _currentName), FileMode.Create, FileAccess.Write, FileShare.Read, BufferSize);
+        _current.Write(_header);
+        _currentLength = _header.Length;
+        DurableFileSystem.SyncDirectory(_directory); // the checkpoint will name this file: its entry must outlive a crash
     }
 
     private void CloseCurrent()
     {
-        current?.Dispose();
-        current = null;
+        _current?.Dispose();
+        _current = null;
     }
 
     private static DateTimeOffset CreatedTimeOf(string name) =>

@@ -17,6 +17,7 @@ internal static unsafe class LibrdkafkaMockNative
     public static readonly nint Library = LoadLibrdkafka();
 
     // ---- core client API (rdkafka.h) ----
+#pragma warning disable IDE1006 // each field is named as the librdkafka C export it binds (Export("..."))
     // rd_kafka_conf_t *rd_kafka_conf_new(void)
     public static readonly delegate* unmanaged[Cdecl]<nint> rd_kafka_conf_new =
         (delegate* unmanaged[Cdecl]<nint>)Export("rd_kafka_conf_new");
@@ -86,6 +87,7 @@ internal static unsafe class LibrdkafkaMockNative
     // void rd_kafka_mock_group_initial_rebalance_delay_ms(mcluster, int32 delay_ms) — default 3000 ms in the mock.
     public static readonly delegate* unmanaged[Cdecl]<nint, int, void> rd_kafka_mock_group_initial_rebalance_delay_ms =
         (delegate* unmanaged[Cdecl]<nint, int, void>)Export("rd_kafka_mock_group_initial_rebalance_delay_ms");
+#pragma warning restore IDE1006
 
     // int fcntl(int fd, int cmd, int arg) — used to set FD_CLOEXEC on the mock's accepted sockets.
     [DllImport("libc", SetLastError = true)]

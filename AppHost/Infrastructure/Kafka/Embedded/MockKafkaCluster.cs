@@ -23,22 +23,22 @@ public sealed unsafe class MockKafkaCluster : IDisposable
 {
     private static readonly ConcurrentDictionary<nint, Action<int, string, string>> LogSinks = new();
 
-    private readonly Lock gate = new();
-    private readonly Action<int, string, string>? log;
-    private readonly IReadOnlyDictionary<string, string> config;
-    private readonly Dictionary<string, int[]> leaders = new();          // topic -> leader per partition
-    private readonly Dictionary<string, int[][]> replicas = new();       // topic -> replica brokers per partition
-    private readonly Dictionary<(string Type, string Key), int> coordinators = new();
-    private readonly HashSet<int> down = new();
-    private nint rk, mcluster;
+    private readonly Lock _gate = new();
+    private readonly Action<int, string, string>? _log;
+    private readonly IReadOnlyDictionary<string, string> _config;
+    private readonly Dictionary<string, int[]> _leaders = new();          // topic -> leader per partition
+    private readonly Dictionary<string, int[][]> _replicas = new();       // topic -> replica brokers per partition
+    private readonly Dictionary<(string Type, string Key), int> _coordinators = new();
+    private readonly HashSet<int> _down = new();
+    private nint _rk, _mcluster;
 
     /// <param name="log">Receives (syslog level, facility, message) from librdkafka's threads; null = stderr.</param>
     /// <param name="config">Extra librdkafka properties for the hosting handle, e.g. ["debug"]="mock" or
     /// ["log_level"]="3" (default "4": warnings+errors when logging to stderr).</param>
     public MockKafkaCluster(Action<int, string, string>? log = null, IReadOnlyDictionary<string, string>? config = null)
     {
-        this.log = log;
-        this.config = config ?? new Dictionary<string, string>();
+        this._log = log;
+        this._config = config ?? new Dictionary<string, string>();
     }
 
     public string Bootstraps { get; private set; } = "";
@@ -50,38 +50,38 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     public string Start(int brokerCount, int groupInitialRebalanceDelayMs = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
-        lock (gate)
+        lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            if (mcluster != 0) throw new InvalidOperationException("Already started.");
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_mcluster != 0) throw new InvalidOperationException("Already started.");
 
             var conf = rd_kafka_conf_new();
             var settings = new Dictionary<string, string> { ["log_level"] = "4" };
-            foreach (var (k, v) in config) settings[k] = v;
+            foreach (var (k, v) in _config) settings[k] = v;
             foreach (var (k, v) in settings) SetConf(conf, k, v);
-            if (log is not null) rd_kafka_conf_set_log_cb(conf, &OnLog);
+            if (_log is not null) rd_kafka_conf_set_log_cb(conf, &OnLog);
 
             var err = stackalloc byte[512];
-            rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, 512);   // no bootstrap.servers needed
-            if (rk == 0)
+            _rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, 512);   // no bootstrap.servers needed
+            if (_rk == 0)
             {
                 rd_kafka_conf_destroy(conf);
                 throw new InvalidOperationException("rd_kafka_new failed: " + Utf8(err));
             }
-            if (log is not null) LogSinks[rk] = log;
+            if (_log is not null) LogSinks[_rk] = _log;
 
-            mcluster = rd_kafka_mock_cluster_new(rk, brokerCount);
-            if (mcluster == 0)
+            _mcluster = rd_kafka_mock_cluster_new(_rk, brokerCount);
+            if (_mcluster == 0)
             {
                 DestroyHandle();
                 throw new InvalidOperationException("rd_kafka_mock_cluster_new failed (see librdkafka log).");
             }
             BrokerCount = brokerCount;
-            Bootstraps = Utf8(rd_kafka_mock_cluster_bootstraps(mcluster))!;
+            Bootstraps = Utf8(rd_kafka_mock_cluster_bootstraps(_mcluster))!;
             BrokerPorts = Bootstraps.Split(',')
                 .Select((hp, i) => (Id: i + 1, Port: int.Parse(hp[(hp.LastIndexOf(':') + 1)..])))
                 .ToDictionary(x => x.Id, x => x.Port);
-            rd_kafka_mock_group_initial_rebalance_delay_ms(mcluster, groupInitialRebalanceDelayMs);
+            rd_kafka_mock_group_initial_rebalance_delay_ms(_mcluster, groupInitialRebalanceDelayMs);
             return Bootstraps;
         }
     }
@@ -91,11 +91,11 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     /// known (the mock itself picks a random replica). Throws on TOPIC_ALREADY_EXISTS.</summary>
     public void CreateTopic(string name, int partitions, int replicationFactor)
     {
-        lock (gate)
+        lock (_gate)
         {
             Check("rd_kafka_mock_topic_create", Call(name, n => rd_kafka_mock_topic_create(Cluster, n, partitions, replicationFactor)));
-            leaders[name] = new int[partitions];
-            replicas[name] = Enumerable.Range(0, partitions).Select(p => MockReplicaAssignment(p, replicationFactor, BrokerCount)).ToArray();
+            _leaders[name] = new int[partitions];
+            _replicas[name] = Enumerable.Range(0, partitions).Select(p => MockReplicaAssignment(p, replicationFactor, BrokerCount)).ToArray();
             var live = LiveBrokers();
             var load = new Dictionary<int, int>();
             for (var p = 0; p < partitions; p++) SetLeaderLocked(name, p, BalancedLeader(name, p, live, load) ?? live[p % live.Length], load);
@@ -115,13 +115,13 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     /// <summary>Replica brokers per partition of a topic created through this instance.</summary>
     public IReadOnlyList<IReadOnlyList<int>> Replicas(string topic)
     {
-        lock (gate) return replicas.TryGetValue(topic, out var r) ? r : [];
+        lock (_gate) return _replicas.TryGetValue(topic, out var r) ? r : [];
     }
 
     /// <summary>Tracked leaders of a topic created or modified through this instance (-1 = leader-less).</summary>
     public IReadOnlyList<int> Leaders(string topic)
     {
-        lock (gate) return leaders.TryGetValue(topic, out var l) ? l.ToArray() : [];
+        lock (_gate) return _leaders.TryGetValue(topic, out var l) ? l.ToArray() : [];
     }
 
     /// <summary>Disconnects all clients of the broker and refuses new connections (same port kept).
@@ -129,12 +129,12 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     /// <see cref="MoveLeadersOff"/>/<see cref="SetCoordinator"/> or <see cref="BrokerUp"/>.</summary>
     public void BrokerDown(int brokerId)
     {
-        lock (gate) { Check("rd_kafka_mock_broker_set_down", rd_kafka_mock_broker_set_down(Cluster, brokerId)); down.Add(brokerId); }
+        lock (_gate) { Check("rd_kafka_mock_broker_set_down", rd_kafka_mock_broker_set_down(Cluster, brokerId)); _down.Add(brokerId); }
     }
 
     public void BrokerUp(int brokerId)
     {
-        lock (gate) { Check("rd_kafka_mock_broker_set_up", rd_kafka_mock_broker_set_up(Cluster, brokerId)); down.Remove(brokerId); }
+        lock (_gate) { Check("rd_kafka_mock_broker_set_up", rd_kafka_mock_broker_set_up(Cluster, brokerId)); _down.Remove(brokerId); }
     }
 
     /// <summary>
@@ -148,12 +148,12 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     /// </summary>
     public LeaderMoves MoveLeadersOff(int brokerId)
     {
-        lock (gate)
+        lock (_gate)
         {
             var live = LiveBrokers().Where(b => b != brokerId).ToArray();
             if (live.Length == 0) throw new InvalidOperationException("No live broker to move leaders to.");
             var (moved, offline) = (0, 0);
-            foreach (var (topic, l) in leaders.ToArray())
+            foreach (var (topic, l) in _leaders.ToArray())
             {
                 var load = l.Where(b => b != brokerId).GroupBy(b => b).ToDictionary(g => g.Key, g => g.Count());
                 for (var p = 0; p < l.Length; p++)
@@ -172,10 +172,10 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     /// with no live replica stays where it is.</summary>
     public void SpreadLeaders()
     {
-        lock (gate)
+        lock (_gate)
         {
             var live = LiveBrokers();
-            foreach (var (topic, l) in leaders.ToArray())
+            foreach (var (topic, l) in _leaders.ToArray())
             {
                 var load = new Dictionary<int, int>();
                 for (var p = 0; p < l.Length; p++)
@@ -192,21 +192,21 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     public void SetCoordinator(string keyType, string key, int brokerId)
     {
         if (keyType is not ("group" or "transaction")) throw new ArgumentException("keyType must be \"group\" or \"transaction\".", nameof(keyType));
-        lock (gate)
+        lock (_gate)
         {
             Check("rd_kafka_mock_coordinator_set", Call(keyType, t => Call(key, k => rd_kafka_mock_coordinator_set(Cluster, t, k, brokerId))));
-            coordinators[(keyType, key)] = brokerId;
+            _coordinators[(keyType, key)] = brokerId;
         }
     }
 
     /// <summary>Moves every coordinator pinned to <paramref name="brokerId"/> (by this instance) to live brokers.</summary>
     public void MoveCoordinatorsOff(int brokerId)
     {
-        lock (gate)
+        lock (_gate)
         {
             var live = LiveBrokers().Where(b => b != brokerId).ToArray();
             var i = 0;
-            foreach (var ((type, key), b) in coordinators.ToArray())
+            foreach (var ((type, key), b) in _coordinators.ToArray())
                 if (b == brokerId) SetCoordinator(type, key, live[i++ % live.Length]);
         }
     }
@@ -215,7 +215,7 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     /// of it). The listener itself keeps its kernel-chosen port.</summary>
     public void SetAdvertisedListener(int brokerId, string host, int port)
     {
-        lock (gate) Call(host, h => { rd_kafka_mock_broker_set_host_port(Cluster, brokerId, h, port); return 0; });
+        lock (_gate) Call(host, h => { rd_kafka_mock_broker_set_host_port(Cluster, brokerId, h, port); return 0; });
     }
 
     /// <summary>
@@ -242,29 +242,29 @@ public sealed unsafe class MockKafkaCluster : IDisposable
 
     public void Dispose()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (disposed) return;
-            disposed = true;
-            if (mcluster != 0) { rd_kafka_mock_cluster_destroy(mcluster); mcluster = 0; }   // cluster first...
+            if (_disposed) return;
+            _disposed = true;
+            if (_mcluster != 0) { rd_kafka_mock_cluster_destroy(_mcluster); _mcluster = 0; }   // cluster first...
             DestroyHandle();                                                                   // ...then its rk
         }
     }
 
-    private bool disposed;
+    private bool _disposed;
 
     private nint Cluster
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return mcluster != 0 ? mcluster : throw new InvalidOperationException("Call Start first.");
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _mcluster != 0 ? _mcluster : throw new InvalidOperationException("Call Start first.");
         }
     }
 
     private int[] LiveBrokers()
     {
-        var live = Enumerable.Range(1, BrokerCount).Where(b => !down.Contains(b)).ToArray();
+        var live = Enumerable.Range(1, BrokerCount).Where(b => !_down.Contains(b)).ToArray();
         return live.Length > 0 ? live : throw new InvalidOperationException("All brokers are down.");
     }
 
@@ -280,7 +280,7 @@ public sealed unsafe class MockKafkaCluster : IDisposable
 
     // Topics this class did not create (auto-created by set_leader) have unknown replicas: any live broker will do.
     private int[] LiveReplicas(string topic, int partition, int[] live) =>
-        replicas.TryGetValue(topic, out var r) && partition < r.Length ? r[partition].Where(live.Contains).ToArray() : live;
+        _replicas.TryGetValue(topic, out var r) && partition < r.Length ? r[partition].Where(live.Contains).ToArray() : live;
 
     private void SetLeaderLocked(string topic, int partition, int brokerId, Dictionary<int, int> load)
     {
@@ -291,16 +291,16 @@ public sealed unsafe class MockKafkaCluster : IDisposable
     private void SetLeaderLocked(string topic, int partition, int brokerId)
     {
         Check("rd_kafka_mock_partition_set_leader", Call(topic, t => rd_kafka_mock_partition_set_leader(Cluster, t, partition, brokerId)));
-        if (leaders.TryGetValue(topic, out var l) && partition < l.Length) l[partition] = brokerId;
+        if (_leaders.TryGetValue(topic, out var l) && partition < l.Length) l[partition] = brokerId;
         // (set_leader on an unknown topic auto-creates it; its other leaders stay unknown to this class)
     }
 
     private void DestroyHandle()
     {
-        if (rk == 0) return;
-        rd_kafka_destroy(rk);
-        LogSinks.TryRemove(rk, out _);
-        rk = 0;
+        if (_rk == 0) return;
+        rd_kafka_destroy(_rk);
+        LogSinks.TryRemove(_rk, out _);
+        _rk = 0;
     }
 
     private static void SetConf(nint conf, string name, string value)
