@@ -7,10 +7,11 @@ namespace HpcAspire.Benchmarks.Profiling;
 /// The <c>profile</c> verb, Part 4's loop times: the whole application in embedded mode run <c>--runs</c> times per
 /// transport and offered rate, each run's measured window read from the services' own <c>loop</c> stage histograms
 /// (one value per turn of the generator's tick, the processor's batch, the sink's checkpointed batch), one row per run
-/// and service appended to <c>docs/results/part4/loop-times.csv</c>.
+/// and service appended to <c>docs/results/part4/loop-times.csv</c>, and every stage histogram's count (the calls of the
+/// instrumented methods, <see cref="CallCounts"/>) to <c>call-counts.csv</c> beside it.
 /// </summary>
 /// <remarks>
-/// <c>profile [kafka|rabbitmq|both] [rates…] [--runs n] [--experiment name] [--out file] [--env NAME=value …] [--quick]</c>
+/// <c>profile [kafka|rabbitmq|both] [rates…] [--runs n] [--experiment name] [--out file] [--counts file] [--env NAME=value …] [--quick]</c>
 /// and the pipeline's options (<c>--set Key=Value</c>, <c>--warmup s</c>, <c>--measured s</c>, <c>--lead s</c>).
 /// <c>--env</c> sets an environment variable of the services only (the AppHost's children inherit this process's
 /// environment, which the runtime here read at its start). <c>--quick</c> is one short run at 1,000/s, for the tooling's
@@ -19,9 +20,10 @@ namespace HpcAspire.Benchmarks.Profiling;
 internal static class ProfileCommand
 {
     public const string DefaultResults = "docs/results/part4/loop-times.csv";
-    public const string Usage = "profile [kafka|rabbitmq|both] [rates…] [--runs n] [--experiment name] [--out file] [--env NAME=value …] [--quick] | profile table [--results file]";
+    public const string DefaultCounts = "docs/results/part4/call-counts.csv";
+    public const string Usage = "profile [kafka|rabbitmq|both] [rates…] [--runs n] [--experiment name] [--out file] [--counts file] [--env NAME=value …] [--quick] | profile table [--results file]";
 
-    private static readonly string[] OwnOptions = ["--runs", "--experiment", "--out", "--env", "--results"];
+    private static readonly string[] OwnOptions = ["--runs", "--experiment", "--out", "--counts", "--env", "--results"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
@@ -43,17 +45,19 @@ internal static class ProfileCommand
         var runs = int.Parse(Option(args, "--runs") ?? (quick ? "1" : "10"), CultureInfo.InvariantCulture);
         var experiment = Option(args, "--experiment") ?? "baseline";
         var results = Option(args, "--out") ?? DefaultResults;
+        var counts = Option(args, "--counts") ?? Path.Combine(Path.GetDirectoryName(results) ?? "", Path.GetFileName(DefaultCounts));
         foreach (var variable in Options(args, "--env"))
         {
             var at = variable.IndexOf('=');
             Environment.SetEnvironmentVariable(variable[..at], variable[(at + 1)..]);
         }
 
-        // Short runs: the loops turn tens of times a second, so 20 s measured holds hundreds of turns; the pipeline's
-        // own defaults (15 s + 60 s after a 60 s lead) would make ten runs per cell take over 20 minutes.
+        // Short runs: the processor's and the sink's loops turn several times a second, so 20 s measured holds hundreds of
+        // turns (the generator's, one a tick, 20 at 1,000/s). The lead stays 60 s: the services take 45–60 s to be healthy
+        // on two busy cores, and a run that starts with a backlog measures the backlog.
         // The command line's options first: the pipeline's parser takes an option's first value.
         var pipelineArgs = args.Where((_, i) => !IsOwn(args, i)).ToList();
-        pipelineArgs.AddRange(["--warmup", quick ? "5" : "10", "--measured", quick ? "10" : "20", "--lead", quick ? "25" : "30"]);
+        pipelineArgs.AddRange(["--warmup", quick ? "5" : "10", "--measured", quick ? "10" : "20", "--lead", "60"]);
         var options = PipelineRunOptions.Parse(pipelineArgs);
         var settings = string.Join(' ', options.Settings.Concat(Options(args, "--env")));
         Console.WriteLine($"profile ({experiment}): {string.Join(", ", transports.Select(t => t.Name))} at {string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}/s, " +
@@ -73,6 +77,7 @@ internal static class ProfileCommand
                     var rows = LoopTime.Of(result.Histograms, target).Select(l => new LoopTimeRow(experiment, target.Application, rate, run, l.Service, l.Loops,
                         l.MeanMs, l.StdMs, l.P50Ms, l.P99Ms, result.Sustained, date, PipelineBenchmark.GitCommit(), settings)).ToList();
                     LoopTimeRow.Append(results, rows);
+                    CallCounts.Append(counts, experiment, target, rate, run, result.Histograms, options.Measured);
                     written.AddRange(rows);
                     Console.WriteLine($"  {target.Application} {rate:N0}/s run {run}: " + string.Join("; ", rows.Select(r => $"{r.Service} {r.MeanMs:0.0} ± {r.StdMs:0.0} ms ({r.Loops:N0} loops)")) +
                                       (result.Sustained ? "" : $"  FELL BEHIND: {result.Verdict}"));
