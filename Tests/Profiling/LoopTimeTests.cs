@@ -46,7 +46,8 @@ public class LoopTimeTests
         Assert.Equal(10, cell.StdBetweenRunsMs, 6);
         Assert.Equal(20, cell.MedianOfMeansMs, 6);
         Assert.Equal(4, cell.MedianStdWithinMs, 6);
-        Assert.Contains("| 20.0 ms ± 10.0 ms | 20.0 ms | 4.00 ms |", ProfileCommand.Table(rows));
+        // All three runs, then the two that kept up (10 and 20 ms: 15 ± 7.07 ms).
+        Assert.Contains("| 3 (2) | 100 | 20.0 ms ± 10.0 ms | 20.0 ms | 4.00 ms | 15.0 ms ± 7.07 ms | 4.00 ms |", ProfileCommand.Table(rows));
     }
 
     [Fact]

@@ -6,8 +6,9 @@ namespace HpcAspire.Benchmarks.Profiling;
 /// <summary>
 /// Part 4's plots, drawn from <c>&lt;results&gt;/part4/loop-times.csv</c> alone (written by the <c>profile</c> verb): per
 /// application, each service's loop time at each offered rate (bar = mean of the runs' means, thick error bar = standard
-/// deviation between runs, thin grey whisker = the median standard deviation within a run); and per experiment, the
-/// same for its settings against the baseline at the experiment's rate.
+/// deviation between runs, thin grey whisker = the median standard deviation within a run), over the runs that kept up
+/// with the offered rate (the label says how many of all); and per experiment, the same for its settings against the
+/// baseline at the experiment's rate.
 /// </summary>
 internal static class Part4Plots
 {
@@ -25,7 +26,10 @@ internal static class Part4Plots
         }
 
         Directory.CreateDirectory(imagesDirectory);
-        var cells = LoopTimeCell.Summarise(rows);
+        // The runs that kept up with the offered rate, where a cell has some; a cell whose runs all fell behind shows them all, labelled.
+        var keptUp = LoopTimeCell.Summarise(rows.Where(r => r.Sustained)).ToDictionary(c => (c.Experiment, c.Application, c.Rate, c.Service));
+        var cells = LoopTimeCell.Summarise(rows).Select(c => keptUp.GetValueOrDefault((c.Experiment, c.Application, c.Rate, c.Service)) is { } kept
+            ? kept with { Runs = c.Runs } : c).ToList();
         var drawn = new List<string>();
         foreach (var application in cells.Where(c => c.Experiment == "baseline").Select(c => c.Application).Distinct().Order(StringComparer.Ordinal))
         {
@@ -37,24 +41,33 @@ internal static class Part4Plots
             drawn.Add(path);
         }
 
-        // An experiment against the baseline at the same application and rate.
-        foreach (var experiment in cells.Where(c => c.Experiment != "baseline").GroupBy(c => (c.Application, c.Rate)))
+        // The experiments, and Bonus 4's bottleneck and mitigation, each against the baseline or the control run in the same rounds.
+        foreach (var (family, isBonus) in new[] { ("experiments", false), ("bonus4", true) })
         {
-            var baseline = cells.Where(c => c.Experiment == "baseline" && c.Application == experiment.Key.Application && c.Rate == experiment.Key.Rate).ToList();
-            var series = new List<(string, List<LoopTimeCell>)>();
-            if (baseline.Count > 0)
+            foreach (var cell in cells.Where(c => c.Experiment is not ("baseline" or "control") && IsBonus(c.Experiment) == isBonus).GroupBy(c => (c.Application, c.Rate)))
             {
-                series.Add(("baseline", baseline));
-            }
+                var series = new List<(string, List<LoopTimeCell>)>();
+                foreach (var reference in new[] { "baseline", "control" })
+                {
+                    if (cells.Where(c => c.Experiment == reference && c.Application == cell.Key.Application && c.Rate == cell.Key.Rate).ToList() is { Count: > 0 } same)
+                    {
+                        series.Add((reference, same));
+                    }
+                }
 
-            series.AddRange(experiment.GroupBy(c => c.Experiment).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.ToList())));
-            var path = Path.Combine(imagesDirectory, $"part4-experiments-{experiment.Key.Application}-{experiment.Key.Rate}.png");
-            Save(path, $"Loop time per service under each experiment ({experiment.Key.Application}, {experiment.Key.Rate:N0} readings/s)", series, 1500);
-            drawn.Add(path);
+                series.AddRange(cell.GroupBy(c => c.Experiment).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.ToList())));
+                var path = Path.Combine(imagesDirectory, $"part4-{family}-{cell.Key.Application}-{cell.Key.Rate}.png");
+                Save(path, $"Loop time per service, {(isBonus ? "a bottleneck produced and one mitigated" : "one change per experiment")} ({cell.Key.Application}, {cell.Key.Rate:N0} readings/s)",
+                    series, 1500);
+                drawn.Add(path);
+            }
         }
 
         return drawn;
     }
+
+    private static bool IsBonus(string experiment) =>
+        experiment.StartsWith("bottleneck:", StringComparison.Ordinal) || experiment.StartsWith("mitigation:", StringComparison.Ordinal);
 
     private static void Save(string path, string title, IReadOnlyList<(string Name, List<LoopTimeCell> Cells)> series, int width = 1200)
     {
@@ -79,7 +92,8 @@ internal static class Part4Plots
                 {
                     Position = x, Value = cell.MeanOfMeansMs, Error = between, Size = barWidth * 0.9, FillColor = color,
                     Label = cell.MeanOfMeansMs.ToString(cell.MeanOfMeansMs < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) +
-                            (cell.SustainedRuns < cell.Runs ? $" ({cell.Runs - cell.SustainedRuns} behind)" : ""),
+                            (cell.SustainedRuns == 0 ? $"\nall {cell.Runs} behind"
+                                : cell.SustainedRuns < cell.Runs ? $"\n{cell.SustainedRuns}/{cell.Runs} kept up" : ""),
                 });
                 var within = plot.Add.Line(x + barWidth * 0.25, Math.Max(0, cell.MeanOfMeansMs - cell.MedianStdWithinMs), x + barWidth * 0.25, cell.MeanOfMeansMs + cell.MedianStdWithinMs);
                 within.LineColor = Colors.Gray;

@@ -15,13 +15,14 @@ namespace HpcAspire.Benchmarks.Profiling;
 /// and the pipeline's options (<c>--set Key=Value</c>, <c>--warmup s</c>, <c>--measured s</c>, <c>--lead s</c>).
 /// <c>--env</c> sets an environment variable of the services only (the AppHost's children inherit this process's
 /// environment, which the runtime here read at its start). <c>--quick</c> is one short run at 1,000/s, for the tooling's
-/// test. <c>profile table [--results file]</c> prints the table of docs/part4-profiling.md from the results file.
+/// test. <c>profile table [--results file]</c> prints the loop-time table of docs/part4-profiling.md from the results file,
+/// <c>profile counts [--results file]</c> the three most called instrumented methods per service from call-counts.csv.
 /// </remarks>
 internal static class ProfileCommand
 {
     public const string DefaultResults = "docs/results/part4/loop-times.csv";
     public const string DefaultCounts = "docs/results/part4/call-counts.csv";
-    public const string Usage = "profile [kafka|rabbitmq|both] [rates…] [--runs n] [--experiment name] [--out file] [--counts file] [--env NAME=value …] [--quick] | profile table [--results file]";
+    public const string Usage = "profile [kafka|rabbitmq|both] [rates…] [--runs n] [--experiment name] [--out file] [--counts file] [--env NAME=value …] [--quick] | profile table|counts [--results file]";
 
     private static readonly string[] OwnOptions = ["--runs", "--experiment", "--out", "--counts", "--env", "--results"];
 
@@ -30,6 +31,12 @@ internal static class ProfileCommand
         if (args.FirstOrDefault() == "table")
         {
             Console.WriteLine(Table(LoopTimeRow.ReadAll(Option(args, "--results") ?? DefaultResults)));
+            return 0;
+        }
+
+        if (args.FirstOrDefault() == "counts")
+        {
+            Console.WriteLine(CallCounts.Table(Option(args, "--results") ?? DefaultCounts));
             return 0;
         }
 
@@ -64,13 +71,16 @@ internal static class ProfileCommand
                           $"{runs} run(s) each, {options.Warmup.TotalSeconds:0} s warm-up + {options.Measured.TotalSeconds:0} s measured" +
                           (settings.Length > 0 ? $"; {settings}" : "") + $"; rows to {results}");
 
+        // Runs go on from those already in the file for the same experiment, application and rate (rounds of one run each).
+        var earlier = LoopTimeRow.ReadAll(results);
         var written = new List<LoopTimeRow>();
         var behind = new List<string>();
         foreach (var target in transports)
         {
             foreach (var rate in rates)
             {
-                for (var run = 1; run <= runs; run++)
+                var first = earlier.Where(r => r.Experiment == experiment && r.Application == target.Application && r.Rate == rate).Select(r => r.Run).DefaultIfEmpty(0).Max() + 1;
+                for (var run = first; run < first + runs; run++)
                 {
                     var result = await PipelineBenchmark.RunOnceAsync(target, rate, options);
                     var date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
@@ -101,17 +111,25 @@ internal static class ProfileCommand
         return written.Any(r => r.Loops > 0) ? 0 : 1;
     }
 
-    /// <summary>The Part 4 table: per experiment, application, rate and service, the loop time over the runs.</summary>
+    /// <summary>
+    /// The Part 4 table: per experiment, application, rate and service, the loop time over all runs and over the runs
+    /// that kept up with the offered rate (a run that fell behind times a backlog, not the workload).
+    /// </summary>
     public static string Table(IEnumerable<LoopTimeRow> rows)
     {
-        var text = new StringBuilder("| experiment | application | offered/s | service | runs (kept up) | loops/run (median) | loop mean ± sd between runs | median of run means | sd within a run (median) |\n" +
-                                     "|---|---|---|---|---|---|---|---|---|\n");
-        foreach (var cell in LoopTimeCell.Summarise(rows).OrderBy(c => c.Experiment != "baseline").ThenBy(c => c.Experiment, StringComparer.Ordinal)
+        var all = rows.ToList();
+        var keptUp = LoopTimeCell.Summarise(all.Where(r => r.Sustained)).ToDictionary(c => (c.Experiment, c.Application, c.Rate, c.Service));
+        var text = new StringBuilder("| experiment | application | offered/s | service | runs (kept up) | loops/run (median) | loop mean ± sd between runs | " +
+                                     "median of run means | sd within a run (median) | kept-up runs: mean ± sd between | sd within |\n" +
+                                     "|---|---|---|---|---|---|---|---|---|---|---|\n");
+        foreach (var cell in LoopTimeCell.Summarise(all).OrderBy(c => c.Experiment != "baseline").ThenBy(c => c.Experiment, StringComparer.Ordinal)
                      .ThenBy(c => c.Application, StringComparer.Ordinal).ThenBy(c => c.Rate).ThenBy(c => Array.IndexOf(["generator", "processor", "sink"], c.Service)))
         {
+            var kept = keptUp.GetValueOrDefault((cell.Experiment, cell.Application, cell.Rate, cell.Service));
+            var keptColumns = kept is null ? "– | –" : $"{Ms(kept.MeanOfMeansMs)} ± {Ms(kept.StdBetweenRunsMs)} | {Ms(kept.MedianStdWithinMs)}";
             text.Append(CultureInfo.InvariantCulture,
                 $"| {cell.Experiment} | {cell.Application} | {cell.Rate:N0} | {cell.Service} | {cell.Runs} ({cell.SustainedRuns}) | {cell.MedianLoops:N0} | " +
-                $"{Ms(cell.MeanOfMeansMs)} ± {Ms(cell.StdBetweenRunsMs)} | {Ms(cell.MedianOfMeansMs)} | {Ms(cell.MedianStdWithinMs)} |\n");
+                $"{Ms(cell.MeanOfMeansMs)} ± {Ms(cell.StdBetweenRunsMs)} | {Ms(cell.MedianOfMeansMs)} | {Ms(cell.MedianStdWithinMs)} | {keptColumns} |\n");
         }
 
         return text.ToString().TrimEnd();

@@ -18,13 +18,15 @@ from collections import defaultdict
 
 # "[OptimizedTier1]", "[Tier0]", "[PreJIT]" … after a .NET method's signature.
 _TIER = re.compile(r"\[(?:Optimized|Tier|PreJIT|QuickJitted|OSR|Instrumented)[^\]]*\]$")
+# "+0x305" after a native symbol: one function is one frame wherever in it the sample fell.
+_OFFSET = re.compile(r"\+0x[0-9a-f]+$")
 # Return type and assembly before the method: "instance void [HpcAspire.Processor] HpcAspire.Processor.X::Run(...)".
 _MANAGED = re.compile(r"(?:\[[^\]]+\] )?([\w.`<>+$|]+::[\w.`<>|$]+)(?:<[^(]*>)?\(")
 
 
 def frame_name(symbol: str, dso: str) -> str:
     """A short, stable name for one frame: Type::Method for .NET code, symbol (library) for native code."""
-    symbol = _TIER.sub("", symbol.strip())
+    symbol = _OFFSET.sub("", _TIER.sub("", symbol.strip()))
     managed = _MANAGED.search(symbol)
     if managed:
         return managed.group(1)
@@ -56,12 +58,17 @@ def fold(perf_script: str) -> dict:
                 flush()
                 frames = []
                 # "comm pid/tid time: period event:" — the thread's name (its comm, numbers cut) is the root frame.
-                name = re.sub(r"[-_ .]?\d+$", "", line.split(None, 1)[0].strip()) or "?"
+                header = re.match(r"^(.*?)\s+\d+(?:/\d+)?\s+(?:\[\d+\]\s+)?\d+\.\d+:", line)
+                comm = header.group(1) if header else line.split(None, 1)[0]
+                name = re.sub(r"[-_ .#]?\d+$", "", comm.strip()) or "?"
                 thread = f"[thread] {name}"
             else:
                 match = frame_line.match(line)
                 if match:
-                    frames.append(frame_name(match.group(1), match.group(2)).replace(";", ","))
+                    name = frame_name(match.group(1), match.group(2)).replace(";", ",")
+                    # Runs of unnamed frames of one library (a stripped libcoreclr) are one frame: depth without names says nothing.
+                    if not (name.startswith("[unknown]") and frames and frames[-1] == name):
+                        frames.append(name)
     flush()
     return stacks
 
