@@ -104,7 +104,8 @@ def top(stacks: dict, hz: float, n: int = 3, own_prefix: str = "HpcAspire."):
     ms = 1000.0 / hz
 
     def ranked(counts, keep=lambda f: True):
-        return [(f, c * ms, 100.0 * c / total) for f, c in sorted(counts.items(), key=lambda x: -x[1]) if keep(f)][:n]
+        # Ties by name, so that a ranking does not depend on the order of a set.
+        return [(f, c * ms, 100.0 * c / total) for f, c in sorted(counts.items(), key=lambda x: (-x[1], x[0])) if keep(f)][:n]
 
     own = lambda f: f.startswith(own_prefix)
     return {
