@@ -2,6 +2,7 @@
 """Folded stacks, a flame graph SVG and the top methods of a service, from `perf script` output or folded stacks.
 
     python3 flamegraph.py fold    <perf-script.txt> <out.folded>            # perf script text -> folded stacks
+    python3 flamegraph.py names   <in.folded> <out.folded>                  # .NET frames of folded stacks named as fold does
     python3 flamegraph.py svg     <in.folded> <out.svg> <title> [--icicle]  # folded stacks -> flame graph (or icicle) SVG
     python3 flamegraph.py top     <in.folded> <hz> [n]                      # top-n methods, inclusive and exclusive, ms of CPU
     python3 flamegraph.py top-md  <in.folded> <hz> <service> [n]            # the same as a markdown table
@@ -21,12 +22,24 @@ _TIER = re.compile(r"\[(?:Optimized|Tier|PreJIT|QuickJitted|OSR|Instrumented)[^\
 # "+0x305" after a native symbol: one function is one frame wherever in it the sample fell.
 _OFFSET = re.compile(r"\+0x[0-9a-f]+$")
 # Return type and assembly before the method: "instance void [HpcAspire.Processor] HpcAspire.Processor.X::Run(...)".
-_MANAGED = re.compile(r"(?:\[[^\]]+\] )?([\w.`<>+$|]+::[\w.`<>|$]+)(?:<[^(]*>)?\(")
+# A generic type's instantiation ("List`1[System.__Canon]") is cut too; generic methods' symbols may have no arguments.
+_MANAGED = re.compile(r"(?:\[[^\]]+\] )?([\w.`<>+$|]+::[\w.`<>|$]+)(?:<[^(]*>)?(?:\(|$)")
+# A generic type's instantiation ("List`1[System.__Canon]", not the assembly's "[System.Linq] "), innermost first: cut,
+# so one type is one name.
+_INSTANTIATION = re.compile(r"(?<=[\w>])\[[^\[\]]*\]")
+
+
+def _without_instantiations(symbol: str) -> str:
+    while True:
+        cut = _INSTANTIATION.sub("", symbol)
+        if cut == symbol:
+            return symbol
+        symbol = cut
 
 
 def frame_name(symbol: str, dso: str) -> str:
     """A short, stable name for one frame: Type::Method for .NET code, symbol (library) for native code."""
-    symbol = _OFFSET.sub("", _TIER.sub("", symbol.strip()))
+    symbol = _without_instantiations(_OFFSET.sub("", _TIER.sub("", symbol.strip())))
     managed = _MANAGED.search(symbol)
     if managed:
         return managed.group(1)
@@ -178,6 +191,11 @@ def svg(stacks: dict, path: str, title: str, icicle: bool = False, width: int = 
         f.write("\n".join(out) + "\n")
 
 
+def _code(name: str) -> str:
+    """A markdown code span, doubled when the name has a backtick (a generic type's arity)."""
+    return f"`` {name} ``" if "`" in name else f"`{name}`"
+
+
 def top_markdown(stacks: dict, hz: float, service: str, n: int = 3) -> str:
     t = top(stacks, hz, n)
     lines = [f"**{service}**: {t['samples']:,} samples = {t['cpu_ms']:,.0f} ms of CPU", "",
@@ -185,13 +203,21 @@ def top_markdown(stacks: dict, hz: float, service: str, n: int = 3) -> str:
     for i in range(n):
         inc = t["inclusive_own"][i] if i < len(t["inclusive_own"]) else ("", 0, 0)
         exc = t["exclusive"][i] if i < len(t["exclusive"]) else ("", 0, 0)
-        lines.append(f"| {i + 1} | `{inc[0]}` | {inc[1]:,.0f} | {inc[2]:.1f} | `{exc[0]}` | {exc[1]:,.0f} | {exc[2]:.1f} |")
+        lines.append(f"| {i + 1} | {_code(inc[0])} | {inc[1]:,.0f} | {inc[2]:.1f} | {_code(exc[0])} | {exc[1]:,.0f} | {exc[2]:.1f} |")
     return "\n".join(lines)
 
 
 def main(argv):
     if len(argv) >= 3 and argv[0] == "fold":
         write_folded(fold(argv[1]), argv[2])
+    elif len(argv) >= 3 and argv[0] == "names":
+        # Folded stacks (from this script's older versions or other tools) with .NET frames named as `fold` names them.
+        stacks = defaultdict(int)
+        for stack, count in read_folded(argv[1]).items():
+            frames = stack.split(";")
+            named = frames[:1] + [f if f.endswith(")") and not _MANAGED.search(f) else frame_name(f, "") for f in frames[1:]]
+            stacks[";".join(named)] += count
+        write_folded(stacks, argv[2])
     elif len(argv) >= 4 and argv[0] == "svg":
         svg(read_folded(argv[1]), argv[2], argv[3], icicle="--icicle" in argv)
     elif len(argv) >= 3 and argv[0] == "top":
