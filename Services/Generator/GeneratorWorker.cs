@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HpcAspire.Domain.Simulation;
+using HpcAspire.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace HpcAspire.Generator;
@@ -9,7 +10,7 @@ namespace HpcAspire.Generator;
 /// streams. Both generators run the same simulation, so their streams agree.
 /// </summary>
 internal sealed class GeneratorWorker(
-    ClusterOptions cluster, IOptions<GeneratorOptions> options, ITickPublisher publisher,
+    ClusterOptions cluster, IOptions<GeneratorOptions> options, ITickPublisher publisher, PipelineStages stages,
     IHostApplicationLifetime lifetime, ILogger<GeneratorWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(10);
@@ -52,7 +53,9 @@ internal sealed class GeneratorWorker(
         long sentTicks = 0;
         while (!stoppingToken.IsCancellationRequested && (settings.MaxTicks == 0 || tick < settings.MaxTicks))
         {
+            var loopStartedAt = PipelineStages.Now();
             messages += await publisher.PublishAsync(simulation.Next(), stoppingToken);
+            stages.Record(PipelineStages.Loop, "", loopStartedAt); // the tick's work, not the wait for the next
             tick++;
             sentTicks++;
 

@@ -31,6 +31,12 @@ public sealed class PipelineStages
     public const string Write = "write";
     public const string Checkpoint = "checkpoint";
 
+    /// <summary>
+    /// One turn of a service's loop (a generator's tick sent, a processor's batch committed, a sink's batch checkpointed),
+    /// recorded every turn with <see cref="Now"/>: a few a second, so unsampled costs nothing.
+    /// </summary>
+    public const string Loop = "loop";
+
     /// <summary>What <see cref="Start"/> returns for a message that is not timed; <see cref="Record"/> ignores it.</summary>
     public const long NotTimed = -1;
 

@@ -140,6 +140,7 @@ internal sealed partial class ProcessingSession : IDisposable
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                var loopStartedAt = PipelineStages.Now();
                 var batchEnd = clock.Elapsed + TimeSpan.FromMilliseconds(_options.BatchMilliseconds);
                 var count = 0;
                 _jobEvents.Consume();
@@ -168,6 +169,8 @@ internal sealed partial class ProcessingSession : IDisposable
                 {
                     Commit(full: false);
                 }
+
+                _tracing.Stages.Record(PipelineStages.Loop, "", loopStartedAt);
             }
 
             _group.Close(); // commits what is done in the revocation, and leaves the group at once

@@ -24,6 +24,7 @@ internal sealed class RabbitMQSinkConsumer(
     private readonly Dictionary<string, PartitionCsvFiles> _files = [];
     private readonly List<(string Topic, DateTime At)> _notYetDurable = [];
     private readonly Stopwatch _sinceCheckpoint = Stopwatch.StartNew();
+    private long _loopStartedAt = PipelineStages.Now();
     private ReceivedMessage? _lastHandled;
     private int _pendingMessages;
     private int _pendingRows;
@@ -133,6 +134,7 @@ internal sealed class RabbitMQSinkConsumer(
         _sinceCheckpoint.Restart();
         if (_lastHandled is not { } last)
         {
+            _loopStartedAt = PipelineStages.Now(); // idle: the next turn starts with its first delivery's wait
             return;
         }
 
@@ -154,6 +156,9 @@ internal sealed class RabbitMQSinkConsumer(
         _pendingMessages = 0;
         _pendingRows = 0;
         Telemetry.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
+        // A turn: the deliveries since the last checkpoint decoded, written, fsynced and acked.
+        Telemetry.Stages.Record(PipelineStages.Loop, "", _loopStartedAt);
+        _loopStartedAt = PipelineStages.Now();
     }
 
     private void CloseFiles()

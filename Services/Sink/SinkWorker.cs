@@ -37,6 +37,7 @@ internal sealed class SinkWorker(
             string.Join(", ", topics.Keys), settings.BatchSize, settings.BatchInterval, settings.IdleCheckpoint);
 
         var sinceCheckpoint = Stopwatch.StartNew();
+        var loopStartedAt = PipelineStages.Now();
         var pending = 0;
         try
         {
@@ -56,6 +57,9 @@ internal sealed class SinkWorker(
                 {
                     Checkpoint();
                     pending = 0;
+                    // A turn: the batch consumed, formatted, written, fsynced and checkpointed.
+                    tracing.Stages.Record(PipelineStages.Loop, "", loopStartedAt);
+                    loopStartedAt = PipelineStages.Now();
                     sinceCheckpoint.Restart();
                 }
 

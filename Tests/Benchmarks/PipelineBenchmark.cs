@@ -34,9 +34,6 @@ internal sealed record PipelineTarget(string Name, string Application, string Si
 /// </summary>
 internal static class PipelineBenchmark
 {
-    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan Measured = TimeSpan.FromSeconds(60);
-
     // Throughput runs keep 1 % of readings' traces, whole (parent-based), as docs/tracing.md advises for busy
     // clusters; `tracing` measures what 100 % and none cost.
     private static readonly string[] OnePercentOfTraces = ["OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG=0.01"];
@@ -46,7 +43,7 @@ internal static class PipelineBenchmark
     public static async Task<int> RunAsync(PipelineTarget target, IReadOnlyList<int> offeredRates)
     {
         var options = PipelineRunOptions.FromCommandLine();
-        Console.WriteLine($"pipeline ({target.Name}): {Warmup.TotalSeconds:0} s warm-up, then {Measured.TotalSeconds:0} s measured per rate; 1 % of traces sampled" +
+        Console.WriteLine($"pipeline ({target.Name}): {options.Warmup.TotalSeconds:0} s warm-up, then {options.Measured.TotalSeconds:0} s measured per rate; 1 % of traces sampled" +
                           (options.Settings.Count > 0 ? $"; settings: {string.Join(' ', options.Settings)}" : ""));
         var rows = new List<string>();
         var failed = new List<string>();
@@ -82,7 +79,7 @@ internal static class PipelineBenchmark
     public static async Task<int> RunTracingAsync(int rate)
     {
         var options = PipelineRunOptions.FromCommandLine();
-        Console.WriteLine($"tracing: {rate:N0} readings/s offered, dashboard on; {Warmup.TotalSeconds:0} s warm-up, then {Measured.TotalSeconds:0} s measured per setting");
+        Console.WriteLine($"tracing: {rate:N0} readings/s offered, dashboard on; {options.Warmup.TotalSeconds:0} s warm-up, then {options.Measured.TotalSeconds:0} s measured per setting");
         var rows = new List<string>();
         foreach (var (label, sampler, argument) in new[]
                  {
@@ -100,7 +97,12 @@ internal static class PipelineBenchmark
         return 0;
     }
 
-    private sealed record RunResult(string TableRow, bool Sustained, string Verdict);
+    /// <summary>A run's table row and verdict, and its measured window's stage histograms (Part 4's loop times read them).</summary>
+    internal sealed record RunResult(string TableRow, bool Sustained, string Verdict, StageHistograms Histograms);
+
+    /// <summary>One run of the application at one offered rate, with traces sampled at 1 % unless the settings say otherwise.</summary>
+    internal static Task<RunResult> RunOnceAsync(PipelineTarget target, int rate, PipelineRunOptions options) =>
+        RunOnceAsync(target, rate, [.. OnePercentOfTraces, .. options.Settings], dashboard: false, options);
 
     private static async Task<RunResult> RunOnceAsync(PipelineTarget target, int rate, string[] settings, bool dashboard, PipelineRunOptions options)
     {
@@ -138,8 +140,8 @@ internal static class PipelineBenchmark
         await ReportReadinessAsync(app, target, start);
 
         var sink = new CsvTail(Path.Combine(dataDirectory, target.SinkFolder, "enriched-readings"));
-        var warmupEnds = start + Warmup;
-        var measureEnds = warmupEnds + Measured;
+        var warmupEnds = start + options.Warmup;
+        var measureEnds = warmupEnds + options.Measured;
         long writtenAtStart = 0;
         long backlogAtStart = 0;
         var cpuAtStart = new Dictionary<string, double>();
@@ -174,7 +176,7 @@ internal static class PipelineBenchmark
         await Task.Delay(TimeSpan.FromSeconds(1.2));
         var histograms = StageHistograms.Read(metricsDirectory).Minus(histogramsAtStart ?? StageHistograms.Empty);
         var memory = PeakWorkingSets();
-        var cpu = CpuSeconds().ToDictionary(c => c.Key, c => (c.Value - cpuAtStart.GetValueOrDefault(c.Key)) / Measured.TotalSeconds);
+        var cpu = CpuSeconds().ToDictionary(c => c.Key, c => (c.Value - cpuAtStart.GetValueOrDefault(c.Key)) / options.Measured.TotalSeconds);
         Console.Error.WriteLine($"  CPU cores used over the measured window at {rate:N0}/s: " + string.Join(", ", cpu.Select(c => $"{c.Key} {c.Value:F2}")));
         Console.Error.WriteLine($"  from the start: {events.Summary()}");
 
@@ -196,16 +198,16 @@ internal static class PipelineBenchmark
         var verdict = sustained ? "yes"
             : written == 0 ? "NO: no row written in the measured window"
             : offsetResets > 0 ? $"NO: {offsetResets} offset resets (readings lost to the retention)"
-            : $"NO: backlog grew by {grew:N0} ({grew / Measured.TotalSeconds:N0}/s)";
+            : $"NO: backlog grew by {grew:N0} ({grew / options.Measured.TotalSeconds:N0}/s)";
         if (options.ResultsFile is { } resultsFile)
         {
-            AppendRun(resultsFile, target, rate, run, run == 1 && options.Cold, written / Measured.TotalSeconds, backlogAtStart, backlogAtEnd,
+            AppendRun(resultsFile, target, rate, run, run == 1 && options.Cold, written / options.Measured.TotalSeconds, backlogAtStart, backlogAtEnd,
                 endToEnd, offsetResets, sustained, memory, cpu, [.. target.Settings, .. settings]);
         }
 
-        return new RunResult($"| {rate:N0} | {nodes} × {ticksPerSecond:0.##} | {written / Measured.TotalSeconds:N0} | {backlogAtStart:N0} → {backlogAtEnd:N0} | " +
+        return new RunResult($"| {rate:N0} | {nodes} × {ticksPerSecond:0.##} | {written / options.Measured.TotalSeconds:N0} | {backlogAtStart:N0} → {backlogAtEnd:N0} | " +
                              $"{endToEnd.Percentile(0.50):N0} ms | {endToEnd.Percentile(0.99):N0} ms | " +
-                             $"{string.Join(", ", memory.Select(m => $"{m.Key} {m.Value}"))} | {verdict} |", sustained, verdict);
+                             $"{string.Join(", ", memory.Select(m => $"{m.Key} {m.Value}"))} | {verdict} |", sustained, verdict, histograms);
 
         // Tick n is due at start + n / Hz: by `at`, ticks 0 … ⌊(at − start) × Hz⌋ were sent.
         long Sent(DateTime at) => at < start ? 0 : ((long)((at - start).TotalSeconds * ticksPerSecond) + 1) * nodes;
@@ -233,7 +235,7 @@ internal static class PipelineBenchmark
         static string F(double value, string format) => double.IsNaN(value) ? "" : value.ToString(format, CultureInfo.InvariantCulture);
     }
 
-    private static string GitCommit()
+    internal static string GitCommit()
     {
         try
         {

@@ -16,6 +16,8 @@ using HpcAspire.Benchmarks.ClusterExperiments;
 // dotnet run -c Release --project Tests/Benchmarks -- allocations <trace.nettrace> [frames] (a service's allocations by type and stack, from dotnet-trace --profile gc-verbose)
 // dotnet run -c Release --project Tests/Benchmarks -- cluster [--quick] [--bootstrap host:port,…] [--out folder] [--only e1,e2,e3] [--repeats n]
 //                                                    (Part 2's cluster experiments, each cell on a fresh embedded cluster or on the given brokers)
+// dotnet run -c Release --project Tests/Benchmarks -- profile [kafka|rabbitmq|both] [rates…] [--runs n] [--experiment name] [--env NAME=value …] [--quick]
+//                                                    (Part 4's loop times per service from the loop stage histograms; `profile table` prints them)
 // dotnet run -c Release --project Tests/Benchmarks -- cluster-plots [--results folder] [--images folder]   (PNGs from the cluster results files)
 return args.FirstOrDefault() switch
 {
@@ -38,6 +40,7 @@ return args.FirstOrDefault() switch
     "cluster" => await ClusterExperimentRun.RunAsync(args[1..]),
     "cluster-plots" => ClusterPlots.Run(args[1..]),
     "latency-plots" => HpcAspire.Benchmarks.Latency.LatencyPlots.Run(args[1..]), // [results folder] [images folder]: docs/images/latency-*.png from docs/results/latency
+    "profile" => await HpcAspire.Benchmarks.Profiling.ProfileCommand.RunAsync(args[1..]), // Part 4's loop times: see ProfileCommand.Usage
     "figures" => HpcAspire.Benchmarks.Figures.FigureCommand.Run(args[1..]), // [results folder] [images folder]: every plot of the report from docs/results, with docs/images/figures.json
     "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
     _ => Usage(),
@@ -51,6 +54,7 @@ static int Usage()
                             "       kafka-processors [offered readings/s]\n" +
                             "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]\n" +
                             "       avro [messages] [--repeats n] [--quick] | serialization-plots | latency-plots | compression [readings] | allocations <trace.nettrace> [frames]\n" +
-                            $"       {ClusterExperimentOptions.Usage} | {ClusterPlots.Usage}");
+                            $"       {ClusterExperimentOptions.Usage} | {ClusterPlots.Usage}\n" +
+                            $"       {HpcAspire.Benchmarks.Profiling.ProfileCommand.Usage}");
     return 2;
 }

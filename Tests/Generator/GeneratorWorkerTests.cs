@@ -1,5 +1,8 @@
+using System.Diagnostics.Metrics;
 using HpcAspire.Domain.Simulation;
 using HpcAspire.Generator;
+using HpcAspire.Messaging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -43,7 +46,9 @@ public class GeneratorWorkerTests
     {
         using var lifetime = new StoppableLifetime();
         publisher.Lifetime = lifetime;
-        using var worker = new GeneratorWorker(cluster, Options.Create(options), publisher, lifetime, NullLogger<GeneratorWorker>.Instance);
+        using var metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var worker = new GeneratorWorker(cluster, Options.Create(options), publisher, new PipelineStages(metrics.GetRequiredService<IMeterFactory>()),
+            lifetime, NullLogger<GeneratorWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
         await lifetime.Stopped.Task.WaitAsync(TimeSpan.FromSeconds(60));
         await worker.StopAsync(CancellationToken.None);

@@ -47,6 +47,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     private int _messagesSinceCheckpoint;
     private int _readyReadings;
     private readonly Stopwatch _sinceCheckpointClock = Stopwatch.StartNew();
+    private long _loopStartedAt = PipelineStages.Now();
 
     public RabbitMQProcessor(RabbitMQConsumerContext context, RabbitMQPublisher publisher, ProcessorSettings settings, ISchemaRegistryClient registry,
         ProcessorMetrics metrics)
@@ -288,6 +289,7 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         _sinceCheckpointClock.Restart();
         if (_lastHandled is not { } last)
         {
+            _loopStartedAt = PipelineStages.Now(); // idle: the next turn starts with its first delivery's wait
             return;
         }
 
@@ -314,6 +316,9 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         _messagesSinceCheckpoint = 0;
         _metrics.Transactions.Add(1);
         _stages.Record(PipelineStages.Checkpoint, "", startedAt);
+        // A turn: the deliveries since the last checkpoint joined, their outputs confirmed, the state saved, the inputs acked.
+        _stages.Record(PipelineStages.Loop, "", _loopStartedAt);
+        _loopStartedAt = PipelineStages.Now();
     }
 
     /// <summary>The message's records (one, or a batch), or null once it is dead-lettered as undecodable.</summary>

@@ -29,7 +29,7 @@ internal static class FigureCommand
             ClusterPlots.Experiments.Select(experiment => $"part2/{experiment}.csv").ToList()),
         new("bonus1", (results, images) => SerializationPlots.Draw(Path.Combine(results, "bonus1"), images), ["bonus1/" + SerializationPlots.ResultsFileName]),
         new("latency", LatencyPlots.Draw, ["latency/stage-budget.csv"]),
-        // Part 4: new("part4", Part4Plots.Draw, [...its results files...]),
+        new("part4", Profiling.Part4Plots.Draw, [Profiling.Part4Plots.ResultsFileName]),
     ];
 
     public static int Run(IReadOnlyList<string> args)

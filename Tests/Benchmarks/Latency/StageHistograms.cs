@@ -104,6 +104,10 @@ internal sealed class StageHistograms
             .Where(c => c.Count > 0).ToDictionary(c => c.Key, c => c.Count));
     }));
 
+    /// <summary>How many values each histogram holds: service, instrument, stage and destination.</summary>
+    public IEnumerable<(string Service, string Instrument, string Stage, string Destination, long Count)> Totals() =>
+        _histograms.Select(h => (h.Key.Service, h.Key.Instrument, h.Key.Stage, h.Key.Destination, h.Value.Values.Sum()));
+
     /// <summary>The histogram of <paramref name="instrument"/> at <paramref name="service"/> for a stage and a destination containing <paramref name="destination"/>.</summary>
     public Histogram Get(string service, string instrument, string stage, string destination)
     {

@@ -3,10 +3,13 @@
 # The services the scripts look at.
 services=(Generator Processor Sink)
 
+# Only this checkout's processes: other checkouts on the machine may run the application too.
+repository_root=${REPOSITORY_ROOT:-$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)}
+
 # The busiest process of a service (most CPU time so far) that is not the `dotnet run` wrapper:
 # the readings generator rather than the job-events one.
 pid_of() {
-  for pid in $(pgrep -f "HpcAspire.$1" || true); do
+  for pid in $(pgrep -f "$repository_root/Services/$1/bin/.*HpcAspire.$1" || true); do
     tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "dotnet run" && continue
     echo "$(awk '{print $14 + $15}' "/proc/$pid/stat") $pid"
   done | sort -n | tail -1 | cut -d' ' -f2
@@ -16,6 +19,6 @@ pid_of() {
 running_pid_of() {
   local pid
   pid=$(pid_of "$1")
-  if [ -z "$pid" ]; then echo "no $1 process: is a pipeline run going?" >&2; exit 1; fi
+  if [ -z "$pid" ]; then echo "no $1 process of $repository_root: is a pipeline run going?" >&2; exit 1; fi
   echo "$pid"
 }
