@@ -8,6 +8,9 @@
 # Writes docs/profiles/<application>-<rate>/<service>.folded and top.md, and docs/images/part4-flame-<application>-<service>.svg.
 # With TRACE=1 also a dotnet-trace (EventPipe sample profiler) of each service after perf's window, as
 # <service>.speedscope.json (needs: dotnet tool install -g dotnet-trace).
+# LABEL=<name> profiles one configuration beside the others (docs/profiles/<application>-<rate>-<name>/, images
+# part4-flame-<application>-<name>-<service>.svg), EXTRA="--set Key=Value …" passes settings to the pipeline run, e.g.
+#   LABEL=traces-100 EXTRA="--set OTEL_TRACES_SAMPLER=parentbased_always_on" bash Tests/Benchmarks/profiling/part4-profiles.sh kafka 10000 20
 # Needs the benchmarks built: dotnet build -c Release Tests/Benchmarks. perf: /usr/bin/perf (linux-perf).
 set -eu
 cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
@@ -17,7 +20,8 @@ seconds=${3:-20}
 hz=${HZ:-299}
 quick=false
 [ "${4:-}" = "--quick" ] && quick=true
-out=${OUT:-docs/profiles/$application-$rate}
+label=${LABEL:-}
+out=${OUT:-docs/profiles/$application-$rate${label:+-$label}}
 images=${IMAGES:-docs/images}
 here=Tests/Benchmarks/profiling
 command -v perf >/dev/null || { echo "perf is not installed: apt-get install -y linux-perf" >&2; exit 2; }
@@ -34,7 +38,7 @@ warmup=20
 $quick && warmup=5
 # perf maps name the JIT-compiled frames; the services inherit the variables from the AppHost (this process).
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
-  dotnet run -c Release --no-build --project Tests/Benchmarks -- "${verb[@]}" --warmup "$warmup" --measured $((seconds + 15)) \
+  dotnet run -c Release --no-build --project Tests/Benchmarks -- "${verb[@]}" --warmup "$warmup" --measured $((seconds + 15)) ${EXTRA:-} \
   > "$work/pipeline.out" 2> "$work/pipeline.err" &
 pipeline=$!
 
@@ -65,9 +69,9 @@ wait "$pipeline" || echo "WARNING: the pipeline run failed or fell behind (see i
 grep -E "FAILED|sustained|CPU cores|WARNING" "$work/pipeline.out" "$work/pipeline.err" | sed 's/^/  /' || true
 
 {
-  echo "# CPU profiles, $application at $rate readings/s"
+  echo "# CPU profiles, $application at $rate readings/s${label:+, $label${EXTRA:+ ($EXTRA)}}"
   echo
-  echo "\`bash $here/part4-profiles.sh $application $rate $seconds\` on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD):"
+  echo "\`${label:+LABEL=$label }${EXTRA:+EXTRA=\"$EXTRA\" }bash $here/part4-profiles.sh $application $rate $seconds\` on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD):"
   echo "perf record -F $hz -g of each service for $seconds s after a $warmup s warm-up (a sample = $(awk -v hz="$hz" 'BEGIN{printf "%.2f", 1000/hz}') ms of CPU);"
   echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
@@ -76,13 +80,13 @@ for service in "${services[@]}"; do
   name=$(echo "$service" | tr '[:upper:]' '[:lower:]')
   perf script -i "$work/$service.perf" 2>/dev/null > "$work/$service.script"
   python3 "$here/flamegraph.py" fold "$work/$service.script" "$out/$name.folded"
-  python3 "$here/flamegraph.py" svg "$out/$name.folded" "$images/part4-flame-$application-$name.svg" \
-    "$name ($application, $rate readings/s): CPU flame graph, $seconds s of steady state at $hz Hz"
+  python3 "$here/flamegraph.py" svg "$out/$name.folded" "$images/part4-flame-$application${label:+-$label}-$name.svg" \
+    "$name ($application${label:+, $label}, $rate readings/s): CPU flame graph, $seconds s of steady state at $hz Hz"
   python3 "$here/flamegraph.py" top-md "$out/$name.folded" "$hz" "$name" 3 >> "$out/top.md"
   echo >> "$out/top.md"
   if [ -f "$work/$service.speedscope.json" ]; then
     cp "$work/$service.speedscope.json" "$out/$name.speedscope.json"
   fi
-  echo "$name: $out/$name.folded, $images/part4-flame-$application-$name.svg"
+  echo "$name: $out/$name.folded, $images/part4-flame-$application${label:+-$label}-$name.svg"
 done
 cat "$out/top.md"
