@@ -9,7 +9,7 @@
 # experiments: one change each against a control, the Kafka application at EXPERIMENT_RATE (10,000/s), EXPERIMENT_RUNS rounds
 # bonus:       a bottleneck produced (the sink checkpointing every row) and one mitigated (longer processor transactions), BONUS_RUNS rounds
 # profiles:    perf flame graphs and top methods of each service, both applications at 20,000/s (part4-profiles.sh), and of
-#              the Kafka application's control, traces at 100 %, sink-per-row and 200 ms transaction runs at EXPERIMENT_RATE
+#              the Kafka application's control, each experiment and both Bonus 4 settings at EXPERIMENT_RATE
 # figures:     the loop-time table (docs/results/part4/loop-times.md) and every plot (the figures verb)
 # Rows are appended to docs/results/part4/loop-times.csv and call-counts.csv; remove them first for a fresh set.
 set -eu
@@ -52,6 +52,9 @@ if step profiles; then
   LABEL=traces-100 EXTRA="--lead 30 --set OTEL_TRACES_SAMPLER=parentbased_always_on" bash Tests/Benchmarks/profiling/part4-profiles.sh kafka "$experiment_rate" 20
   LABEL=sink-per-row EXTRA="--lead 30 --set Sink:BatchSize=1" bash Tests/Benchmarks/profiling/part4-profiles.sh kafka "$experiment_rate" 20
   LABEL=transactions-200 EXTRA="--lead 30 --set Processor:BatchMilliseconds=200" bash Tests/Benchmarks/profiling/part4-profiles.sh kafka "$experiment_rate" 20
+  # Environment variables reach the services through the AppHost (the benchmark process, which then has them too).
+  LABEL=server-gc EXTRA="--lead 30" DOTNET_gcServer=1 bash Tests/Benchmarks/profiling/part4-profiles.sh kafka "$experiment_rate" 20
+  LABEL=every-message-timed EXTRA="--lead 30" Messaging__StageTimingEvery=1 bash Tests/Benchmarks/profiling/part4-profiles.sh kafka "$experiment_rate" 20
 fi
 if step figures; then
   bench profile table > "$results/loop-times.md"
