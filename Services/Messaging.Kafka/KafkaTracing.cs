@@ -163,14 +163,18 @@ public sealed class KafkaTracing(PipelineStages stages, bool parentDecides = tru
 
     /// <summary>Decodes a received message as the <c>deserialize</c> stage of its processing.</summary>
     public DecodedMessage<T> Decode<T>(AvroMessageDecoder<T> decoder, ConsumeResult<string?, byte[]> result)
-        where T : Avro.Specific.ISpecificRecord, new()
+        where T : Avro.Specific.ISpecificRecord, new() =>
+        Deserialize(result.Topic, (decoder, result.Message.Value), static s => s.decoder.DecodeAsync(s.Value).GetAwaiter().GetResult());
+
+    /// <summary>Runs <paramref name="read"/> on <paramref name="state"/> as the <c>deserialize</c> stage of a received message's processing.</summary>
+    public TResult Deserialize<TState, TResult>(string topic, TState state, Func<TState, TResult> read)
     {
         var startedAt = stages.Start();
         using (Activities.StartStage(PipelineStages.Deserialize))
         {
-            var decoded = decoder.DecodeAsync(result.Message.Value).GetAwaiter().GetResult();
-            stages.Record(PipelineStages.Deserialize, result.Topic, startedAt);
-            return decoded;
+            var value = read(state);
+            stages.Record(PipelineStages.Deserialize, topic, startedAt);
+            return value;
         }
     }
 

@@ -122,14 +122,8 @@ internal sealed class SinkWorker(
         using var activity = tracing.StartProcess(message, options.Value.ConsumerGroup);
         try
         {
-            RowOutcome outcome;
-            var decodeStartedAt = tracing.Stages.Start();
-            using (MessagingActivities.StartStage(Activities, PipelineStages.Deserialize))
-            {
-                outcome = topics[message.Topic].ToRowAsync(message.Message.Value).GetAwaiter().GetResult();
-            }
-
-            tracing.Stages.Record(PipelineStages.Deserialize, message.Topic, decodeStartedAt);
+            var outcome = tracing.Deserialize(message.Topic, (Topic: topics[message.Topic], message.Message.Value),
+                static s => s.Topic.ToRowAsync(s.Value).GetAwaiter().GetResult());
             if (outcome.Record is { } record)
             {
                 if (Write(files, message, outcome, record))
