@@ -20,7 +20,7 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class KafkaHostingExtensions
 {
-    public const string SchemaRegistryConnectionName = "schema-registry";
+    public const string SchemaRegistryConnectionName = SchemaRegistryHostingExtensions.ConnectionName;
 
     /// <summary>
     /// An <see cref="IProducer{TKey,TValue}"/> of string keys and Avro <typeparamref name="TValue"/> values,
@@ -102,25 +102,6 @@ public static class KafkaHostingExtensions
     public static IHostApplicationBuilder AddKafkaClientTelemetry(this IHostApplicationBuilder builder)
     {
         builder.AddKafkaInstrumentation();
-        return builder;
-    }
-
-    /// <summary>
-    /// The Schema Registry client alone, from <c>ConnectionStrings:schema-registry</c>, for a service whose Avro bodies
-    /// travel another way (the RabbitMQ application): the same subjects, the same schema ids.
-    /// </summary>
-    public static IHostApplicationBuilder AddSchemaRegistryClient(this IHostApplicationBuilder builder)
-    {
-        var settings = new KafkaClientSettings();
-        builder.Configuration.GetSection(KafkaClientSettings.SectionName).Bind(settings);
-        if (builder.Configuration.GetConnectionString(SchemaRegistryConnectionName) is { Length: > 0 } registry)
-        {
-            settings.SchemaRegistryUrl = registry;
-        }
-
-        builder.Services.TryAddSingleton<PipelineStages>();
-        builder.Services.TryAddSingleton<ISchemaRegistryClient>(_ =>
-            new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = settings.RequireSchemaRegistryUrl() }));
         return builder;
     }
 

@@ -3,6 +3,7 @@ using HpcAspire.Domain.Simulation;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Processor;
+using HpcAspire.Processor.Core;
 using OpenTelemetry.Metrics;
 
 namespace Microsoft.Extensions.Hosting;
@@ -23,7 +24,9 @@ internal static class Extensions
 
         var nodes = Enumerable.Range(0, cluster.NodeCount).Select(ClusterOptions.NodeName).ToHashSet(StringComparer.Ordinal);
         builder.Services.AddSingleton<ProcessorMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ProcessorMetrics.MeterName));
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddMeter(ProcessorMetrics.MeterName))
+            .WithTracing(tracing => tracing.AddSource(ProcessorCore.ActivitySourceName));
         if (MessagingTransports.Read(builder.Configuration) == MessagingTransport.RabbitMQ)
         {
             options.ValidateReplica();
@@ -34,7 +37,7 @@ internal static class Extensions
 
             builder.AddRabbitMQMessaging();
             builder.AddSchemaRegistryClient();
-            builder.Services.AddSingleton(new ProcessorSettings(options, new KafkaClientSettings(), nodes));
+            builder.Services.AddSingleton(new ProcessorSettings(options, nodes));
             builder.Services.AddHostedService<HpcAspire.Processor.RabbitMQ.RabbitMQProcessor>();
             return;
         }
@@ -48,13 +51,13 @@ internal static class Extensions
             throw new InvalidOperationException($"The processor needs ConnectionStrings:{KafkaConnectionName} and ConnectionStrings:{KafkaHostingExtensions.SchemaRegistryConnectionName} (the AppHost sets them with WithReference).");
         }
 
-        builder.Services.AddSingleton(new ProcessorSettings(options, kafka, nodes));
+        builder.Services.AddSingleton(new ProcessorSettings(options, nodes));
+        builder.Services.AddSingleton(kafka);
         builder.Services.AddSingleton<ISchemaRegistryClient>(_ => new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl }));
         builder.AddKafkaClientTelemetry();
         builder.Services.AddHostedService<ProcessorWorker>();
-        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(ProcessingSession.ActivitySourceName));
     }
 }
 
-/// <summary>What a processing session is built from.</summary>
-internal sealed record ProcessorSettings(ProcessorOptions Options, KafkaClientSettings Kafka, IReadOnlySet<string> Nodes);
+/// <summary>What the processor is built from, on either transport.</summary>
+internal sealed record ProcessorSettings(ProcessorOptions Options, IReadOnlySet<string> Nodes);

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using HpcAspire.Contracts;
-using HpcAspire.Domain.Processing;
+using HpcAspire.Processor.Core;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Framing;
 using HpcAspire.Messaging;
@@ -19,7 +19,7 @@ internal sealed class JobEventIntake : IDisposable
     private readonly IConsumer<string?, byte[]> _consumer;
     private readonly string _topic;
     private readonly IReadOnlySet<string> _nodes;
-    private readonly NodeTelemetryJoin _join;
+    private readonly ProcessorCore _core;
     private readonly AvroMessageDecoder<JobEvent> _decoder;
     private readonly Func<int, bool> _judges;
     private readonly ProcessorTransaction _transaction;
@@ -29,13 +29,13 @@ internal sealed class JobEventIntake : IDisposable
 
     /// <param name="judges">Whether this instance judges, and so dead-letters, the events of a job-event partition.</param>
     public JobEventIntake(
-        IConsumer<string?, byte[]> consumer, string topic, int partitions, IReadOnlySet<string> nodes, NodeTelemetryJoin join,
+        IConsumer<string?, byte[]> consumer, string topic, int partitions, IReadOnlySet<string> nodes, ProcessorCore core,
         AvroMessageDecoder<JobEvent> decoder, Func<int, bool> judges, ProcessorTransaction transaction)
     {
         _consumer = consumer;
         _topic = topic;
         _nodes = nodes;
-        _join = join;
+        _core = core;
         _decoder = decoder;
         _judges = judges;
         _transaction = transaction;
@@ -68,7 +68,7 @@ internal sealed class JobEventIntake : IDisposable
             _next[q] = offset + 1;
             if (result.Message.Value is null && SchedulerClock.Read(result.Message.Headers) is { } time)
             {
-                _join.AddClock(q, time);
+                _core.AddClock(q, time);
                 continue;
             }
 
@@ -96,7 +96,7 @@ internal sealed class JobEventIntake : IDisposable
                 problem = Judge(table, jobEvent, offset);
             }
 
-            _join.AddJobEvent(jobEvent); // refuses by itself what it cannot place; a replayed event changes nothing
+            _core.ApplyJobEvent(jobEvent); // refuses by itself what it cannot place; a replayed event changes nothing
             if (problem is not null && judge)
             {
                 _transaction.DeadLetter(result, DeadLetterReason.InvalidJobEvent, problem);

@@ -29,16 +29,11 @@ internal sealed partial class ProcessingSession
             if (tp.Topic == _options.ReadingsTopic)
             {
                 _ownedReadings.Remove(partition);
-                _dirtyReadings.Remove(partition);
-                foreach (var node in _nodePartition.Where(n => n.Value == partition).Select(n => n.Key).ToList())
-                {
-                    _join.ForgetNode(node);
-                    _nodePartition.Remove(node);
-                }
+                _core.RevokeReadings(partition);
             }
             else
             {
-                _assemblers.Remove(partition);
+                _core.RevokeShares(partition);
             }
         }
 

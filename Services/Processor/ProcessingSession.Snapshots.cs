@@ -11,27 +11,19 @@ internal sealed partial class ProcessingSession
     private void WriteSnapshots(bool full)
     {
         var jobEventOffsets = _jobEvents.Positions();
-        var clocks = new Dictionary<int, DateTime>(_join.Clocks);
-        var written = _ownedReadings.Where(p => full || _dirtyReadings.Contains(p)).ToDictionary(p => p, _ => new List<NodeState>());
-        foreach (var (node, partition) in _nodePartition) // one pass over the nodes for all partitions
-        {
-            if (written.TryGetValue(partition, out var nodes))
-            {
-                nodes.Add(_join.ExportNode(node));
-            }
-        }
-
+        var clocks = new Dictionary<int, DateTime>(_core.Clocks);
+        var written = _core.ExportNodes(_ownedReadings.Where(p => full || _core.ChangedReadingInputs.Contains(p)));
         foreach (var (partition, nodes) in written)
         {
             WriteSnapshot(new PartitionSnapshot(_options.ReadingsTopic, partition, NextOffset(_options.ReadingsTopic, partition),
                 jobEventOffsets, clocks, nodes, null, null));
         }
 
-        foreach (var (partition, assembler) in _assemblers)
+        foreach (var partition in _core.ShareInputs)
         {
             var tables = _jobEvents.Tables.Where(t => t.Partition % _partPartitions == partition).Select(t => t.Export()).ToList();
             WriteSnapshot(new PartitionSnapshot(_options.EnergyPartsTopic, partition, NextOffset(_options.EnergyPartsTopic, partition),
-                jobEventOffsets, clocks, null, assembler.PendingParts, tables));
+                jobEventOffsets, clocks, null, _core.PendingShares(partition), tables));
         }
     }
 
@@ -78,7 +70,7 @@ internal sealed partial class ProcessingSession
 
                 foreach (var (q, time) in snapshot.Clocks)
                 {
-                    _join.AddClock(q, time);
+                    _core.AddClock(q, time);
                 }
             }
             else
@@ -93,22 +85,11 @@ internal sealed partial class ProcessingSession
             if (tp.Topic == _options.ReadingsTopic)
             {
                 _ownedReadings.Add(partition);
-                _dirtyReadings.Add(partition);
-                foreach (var node in snapshot?.Nodes ?? [])
-                {
-                    _join.ImportNode(node);
-                    _nodePartition[node.Node] = partition;
-                }
+                _core.ImportNodes(partition, snapshot?.Nodes ?? []);
             }
             else
             {
-                var assembler = new JobEnergyAssembler();
-                foreach (var part in snapshot?.PendingParts ?? [])
-                {
-                    assembler.Add(part);
-                }
-
-                _assemblers[partition] = assembler;
+                _core.AssignShares(partition, snapshot?.PendingParts ?? []);
                 for (var q = partition; q < _jobEventPartitions; q += _partPartitions)
                 {
                     var table = snapshot?.JobTables?.FirstOrDefault(t => t.Partition == q) is { } state ? JobTable.Import(state) : new JobTable(q);

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using HpcAspire.Contracts;
-using HpcAspire.Domain.Processing;
+using HpcAspire.Processor.Core;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Framing;
@@ -24,14 +24,12 @@ namespace HpcAspire.Processor;
 /// </remarks>
 internal sealed partial class ProcessingSession : IDisposable
 {
-    public const string ActivitySourceName = "HpcAspire.Processor";
     private const int FullSnapshotEveryTransactions = 50;
 
     // The join is drained as the batch goes, not only at its end: its results are then produced, sent and acked
     // while the batch is still being read, and the commit waits for the last few instead of the whole batch.
     private const int DrainEvery = 500;
     internal static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(30);
-    private static readonly ActivitySource Activities = new(ActivitySourceName);
 
     private readonly ProcessorOptions _options;
     private readonly KafkaTelemetry _telemetry;
@@ -43,8 +41,6 @@ internal sealed partial class ProcessingSession : IDisposable
     private readonly IConsumer<string?, byte[]> _group;
     private readonly ProcessorTransaction _transaction;
     private readonly JobEventIntake _jobEvents;
-    private readonly AvroMessageDecoder<NodeReading> _readingDecoder;
-    private readonly AvroMessageDecoder<JobEnergyPart> _partDecoder;
     private readonly ISerializer<EnrichedReading> _enrichedSerializer;
     private readonly ISerializer<JobEnergyPart> _partSerializer;
     private readonly ISerializer<JobEnergy> _energySerializer;
@@ -52,22 +48,14 @@ internal sealed partial class ProcessingSession : IDisposable
     private readonly int _partPartitions;
     private readonly int _statePartitions;
 
-    private readonly NodeTelemetryJoin _join;
-    private readonly Dictionary<string, int> _nodePartition = new(StringComparer.Ordinal);
+    private readonly ProcessorCore _core;
     private readonly HashSet<int> _ownedReadings = [];
-    private readonly Dictionary<int, JobEnergyAssembler> _assemblers = [];
     private readonly Dictionary<TopicPartition, long> _nextOffset = [];
-    private readonly HashSet<int> _dirtyReadings = [];
-    // Traced messages whose results are sent later: a reading's enriched record continues the reading's
-    // trace, from its process span if recorded, else (no span was made) from its traceparent as it came;
-    // a job's energy record links to the traces of the shares it sums (empty when nothing is sampled).
-    private readonly Dictionary<(string Node, DateTime At), (ActivityContext Recorded, byte[]? Unsampled)> _readingTraces = [];
-    private readonly Dictionary<string, List<ActivityLink>> _shareTraces = new(StringComparer.Ordinal);
     private bool _failed;
     private bool _paused;
     private long _transactions;
 
-    public ProcessingSession(ProcessorSettings settings, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory,
+    public ProcessingSession(ProcessorSettings settings, KafkaClientSettings kafka, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory,
         KafkaTelemetry telemetry, KafkaTracing tracing, ILogger logger)
     {
         _telemetry = telemetry;
@@ -75,27 +63,27 @@ internal sealed partial class ProcessingSession : IDisposable
         _options = settings.Options;
         _metrics = metrics;
         _logger = logger;
-        var brokers = settings.Kafka.BootstrapServers!;
+        var brokers = kafka.BootstrapServers!;
 
-        var producerConfig = ProcessorTransaction.Configure(new ProducerConfig(settings.Kafka.Producer)
+        var producerConfig = ProcessorTransaction.Configure(new ProducerConfig(kafka.Producer)
         {
             BootstrapServers = brokers,
             ClientId = $"processor-{_options.InstanceId}-producer",
             TransactionalId = _options.TransactionalId,
-            StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
+            StatisticsIntervalMs = kafka.StatisticsIntervalMs,
         });
         KafkaClientSettings.ApplyProducerDefaults(producerConfig);
         _producer = new ProducerBuilder<string?, byte[]>(producerConfig)
             .SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
         _producer.InitTransactions(BrokerTimeout); // fences an earlier life of this instance and aborts its open transaction
 
-        _consumerConfig = new ConsumerConfig(settings.Kafka.Consumer)
+        _consumerConfig = new ConsumerConfig(kafka.Consumer)
         {
             BootstrapServers = brokers,
             EnableAutoCommit = false, // offsets go into the transactions, nowhere else, whatever configuration says
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = IsolationLevel.ReadCommitted,
-            StatisticsIntervalMs = settings.Kafka.StatisticsIntervalMs,
+            StatisticsIntervalMs = kafka.StatisticsIntervalMs,
         };
         KafkaClientSettings.ApplyConsumerDefaults(_consumerConfig);
         var jobs = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig(_consumerConfig)
@@ -111,9 +99,7 @@ internal sealed partial class ProcessingSession : IDisposable
 
         _transaction = new ProcessorTransaction(_producer, _group, new DeadLetterPublisher(_producer, "processor", meterFactory, _options.DeadLetterTopic),
             tracing.Stages, _logger);
-        _readingDecoder = new AvroMessageDecoder<NodeReading>(registry);
         var jobEventDecoder = new AvroMessageDecoder<JobEvent>(registry);
-        _partDecoder = new AvroMessageDecoder<JobEnergyPart>(registry);
         _enrichedSerializer = tracing.Traced(new AvroFramedSerializer<EnrichedReading>(registry));
         _partSerializer = tracing.Traced(new AvroFramedSerializer<JobEnergyPart>(registry));
         _energySerializer = tracing.Traced(new AvroFramedSerializer<JobEnergy>(registry));
@@ -125,11 +111,11 @@ internal sealed partial class ProcessingSession : IDisposable
             _statePartitions = PartitionCount(admin, _options.StateTopic);
         }
 
-        _join = new NodeTelemetryJoin(_jobEventPartitions, settings.Nodes);
+        _core = new ProcessorCore(_options, settings.Nodes, _jobEventPartitions, batches: false, registry, metrics, tracing.Stages);
 
         // A job-event partition's events are judged by the owner of the share partition that snapshots its table.
-        _jobEvents = new JobEventIntake(jobs, _options.JobEventsTopic, _jobEventPartitions, settings.Nodes, _join, jobEventDecoder,
-            q => _assemblers.ContainsKey(q % _partPartitions), _transaction);
+        _jobEvents = new JobEventIntake(jobs, _options.JobEventsTopic, _jobEventPartitions, settings.Nodes, _core, jobEventDecoder,
+            q => _core.OwnsShares(q % _partPartitions), _transaction);
     }
 
     public void Run(CancellationToken stoppingToken)
@@ -191,75 +177,52 @@ internal sealed partial class ProcessingSession : IDisposable
         _producer.Dispose();
     }
 
+    /// <summary>A message of the group's topics, handed to the core in the open transaction; what it makes or refuses is produced in it.</summary>
     private void Handle(ConsumeResult<string?, byte[]> result)
     {
         _transaction.EnsureOpen();
         _nextOffset[result.TopicPartition] = result.Offset.Value + 1;
-        var partition = result.Partition.Value;
         var startedAt = _tracing.Stages.Start();
         using var activity = _tracing.StartProcess(result, ProcessorOptions.GroupId, out var unsampled);
-        if (result.Topic == _options.ReadingsTopic)
-        {
-            _dirtyReadings.Add(partition);
-            var decoded = _tracing.Decode(_readingDecoder, result);
-            if (!decoded.IsDecoded)
-            {
-                _transaction.DeadLetter(result, decoded.Failure!.Value, decoded.Error!);
-                activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
-            }
-            else if (Join(decoded.Value!, result.Topic) is { } problem)
-            {
-                _transaction.DeadLetter(result, DeadLetterReason.InvalidReading, problem);
-                activity?.SetStatus(ActivityStatusCode.Error, nameof(DeadLetterReason.InvalidReading));
-            }
-            else
-            {
-                _nodePartition[decoded.Value!.NodeId] = partition;
-                if (activity is { Recorded: true })
-                {
-                    _readingTraces[(decoded.Value.NodeId, decoded.Value.Timestamp)] = (activity.Context, null);
-                }
-                else if (unsampled is not null)
-                {
-                    _readingTraces[(decoded.Value.NodeId, decoded.Value.Timestamp)] = (default, unsampled);
-                }
-            }
-        }
-        else
-        {
-            var decoded = _tracing.Decode(_partDecoder, result);
-            if (!decoded.IsDecoded)
-            {
-                _transaction.DeadLetter(result, decoded.Failure!.Value, decoded.Error!);
-                activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
-            }
-            else
-            {
-                var share = decoded.Value!;
-                if (activity is { Recorded: true })
-                {
-                    (_shareTraces.TryGetValue(share.JobId, out var links) ? links : _shareTraces[share.JobId] = []).Add(new ActivityLink(activity.Context));
-                }
-
-                if (_assemblers[partition].Add(share) is { } energy)
-                {
-                    _shareTraces.Remove(energy.JobId, out var shares);
-                    Send(_options.JobEnergyTopic, energy.JobId, energy, _energySerializer, default, shares);
-                    _metrics.JobEnergies.Add(1);
-                }
-            }
-        }
-
+        var handled = result.Topic == _options.ReadingsTopic
+            ? _core.ReadingsAsync(result.Partition.Value, result.Topic, result.Message.Value, MessageTrace.Of(activity, unsampled))
+            : _core.EnergySharesAsync(result.Partition.Value, result.Topic, result.Message.Value, activity is { Recorded: true } ? activity.Context : default);
+        handled.GetAwaiter().GetResult(); // at once, but for the first message of a schema id (the registry is asked)
+        Send(result);
         _tracing.Stages.Record(PipelineStages.Process, result.Topic, startedAt);
     }
 
-    private string? Join(NodeReading reading, string topic)
+    /// <summary>Everything in the core's outbox, produced in the open transaction; its rejections dead-letter <paramref name="source"/>.</summary>
+    private void Send(ConsumeResult<string?, byte[]>? source)
     {
-        var startedAt = _tracing.Stages.Start();
-        using var activity = MessagingActivities.StartStage(Activities, PipelineStages.Join);
-        var problem = _join.AddReading(reading);
-        _tracing.Stages.Record(PipelineStages.Join, topic, startedAt);
-        return problem;
+        var outbox = _core.Outbox;
+        if (outbox.IsEmpty)
+        {
+            return;
+        }
+
+        _transaction.EnsureOpen();
+        foreach (var rejection in outbox.Rejections)
+        {
+            _transaction.DeadLetter(source!, rejection.Reason, rejection.Error);
+        }
+
+        foreach (var (enriched, trace) in outbox.EnrichedReadings)
+        {
+            Send(_options.EnrichedReadingsTopic, enriched.Reading.NodeId, enriched, _enrichedSerializer, trace.Recorded, unsampled: trace.Unsampled);
+        }
+
+        foreach (var share in outbox.EnergyShares)
+        {
+            Send(_options.EnergyPartsTopic, share.JobId, share, _partSerializer, default);
+        }
+
+        foreach (var (energy, links) in outbox.JobEnergies)
+        {
+            Send(_options.JobEnergyTopic, energy.JobId, energy, _energySerializer, default, links);
+        }
+
+        outbox.Clear();
     }
 
     /// <summary>
@@ -294,36 +257,13 @@ internal sealed partial class ProcessingSession : IDisposable
             return; // job events replayed after a restore are not all applied again yet
         }
 
-        var output = _join.Drain();
-        if (output.Readings.Count == 0 && output.EnergyParts.Count == 0)
-        {
-            return;
-        }
-
-        _transaction.EnsureOpen();
-        foreach (var enriched in output.Readings)
-        {
-            var node = enriched.Reading.NodeId;
-            _dirtyReadings.Add(_nodePartition[node]);
-            _readingTraces.Remove((node, enriched.Reading.Timestamp), out var reading);
-            Send(_options.EnrichedReadingsTopic, node, enriched, _enrichedSerializer, reading.Recorded, unsampled: reading.Unsampled);
-        }
-
-        foreach (var part in output.EnergyParts)
-        {
-            Send(_options.EnergyPartsTopic, part.JobId, part, _partSerializer, default);
-        }
-
-        _metrics.Enriched.Add(output.Readings.Count);
-        if (_readingTraces.Count > 4 * _options.MaxWaitingReadings)
-        {
-            _readingTraces.Clear(); // readings of partitions gone to another instance never drain here
-        }
+        _core.Drain();
+        Send(source: null);
     }
 
     private void Backpressure()
     {
-        var pause = _join.WaitingReadings > _options.MaxWaitingReadings;
+        var pause = _core.WaitingReadings > _options.MaxWaitingReadings;
         if (pause == _paused)
         {
             return;
@@ -335,12 +275,12 @@ internal sealed partial class ProcessingSession : IDisposable
             _group.Pause(readings);
             _metrics.ReadingPauses.Add(1);
             _logger.LogInformation("Paused {Partitions}: {Waiting} readings wait for the scheduler's clock (Processor:MaxWaitingReadings {Max})",
-                string.Join(", ", readings), _join.WaitingReadings, _options.MaxWaitingReadings);
+                string.Join(", ", readings), _core.WaitingReadings, _options.MaxWaitingReadings);
         }
         else
         {
             _group.Resume(readings);
-            _logger.LogInformation("Resumed {Partitions}: {Waiting} readings wait", string.Join(", ", readings), _join.WaitingReadings);
+            _logger.LogInformation("Resumed {Partitions}: {Waiting} readings wait", string.Join(", ", readings), _core.WaitingReadings);
         }
 
         _paused = pause;
@@ -355,7 +295,7 @@ internal sealed partial class ProcessingSession : IDisposable
         _transaction.Flush();
         WriteSnapshots(full);
         _transaction.Commit(_nextOffset.Where(o => o.Value >= 0).Select(o => new TopicPartitionOffset(o.Key, o.Value)).ToList());
-        _dirtyReadings.Clear();
+        _core.ReadingStateSaved();
         _metrics.Transactions.Add(1);
     }
 

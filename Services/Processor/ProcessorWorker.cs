@@ -11,7 +11,7 @@ namespace HpcAspire.Processor;
 /// state, and the next one starts again from the committed snapshots and offsets.
 /// </summary>
 internal sealed class ProcessorWorker(
-    ProcessorSettings settings, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory,
+    ProcessorSettings settings, KafkaClientSettings kafka, ISchemaRegistryClient registry, ProcessorMetrics metrics, IMeterFactory meterFactory,
     KafkaTelemetry telemetry, KafkaTracing tracing, ILoggerFactory loggerFactory, ILogger<ProcessorWorker> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -23,7 +23,7 @@ internal sealed class ProcessorWorker(
         {
             try
             {
-                using var session = new ProcessingSession(settings, registry, metrics, meterFactory, telemetry, tracing, loggerFactory.CreateLogger<ProcessingSession>());
+                using var session = new ProcessingSession(settings, kafka, registry, metrics, meterFactory, telemetry, tracing, loggerFactory.CreateLogger<ProcessingSession>());
                 session.Run(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

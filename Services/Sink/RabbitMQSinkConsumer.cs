@@ -2,6 +2,7 @@ using System.Diagnostics;
 using HpcAspire.Domain.Storage;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.RabbitMQ;
+using HpcAspire.Sink.Core;
 using HpcAspire.Sink.Storage;
 using Microsoft.Extensions.Options;
 
@@ -17,12 +18,10 @@ namespace HpcAspire.Sink;
 /// files already hold, whatever the copy came from, is skipped by its identity.
 /// </summary>
 internal sealed class RabbitMQSinkConsumer(
-    RabbitMQConsumerContext context, IReadOnlyDictionary<string, IResultTopic> topics, SinkMetrics metrics, IOptions<SinkOptions> options,
-    TimeProvider clock)
+    RabbitMQConsumerContext context, SinkCore core, SinkMetrics metrics, IOptions<SinkOptions> options, TimeProvider clock)
     : RabbitMQConsumer(context, options.Value.ConsumerGroup, [HpcTopology.SinkQueue])
 {
     private readonly Dictionary<string, PartitionCsvFiles> _files = [];
-    private readonly List<(string Topic, DateTime At)> _notYetDurable = [];
     private readonly Stopwatch _sinceCheckpoint = Stopwatch.StartNew();
     private long _loopStartedAt = PipelineStages.Now();
     private ReceivedMessage? _lastHandled;
@@ -36,7 +35,7 @@ internal sealed class RabbitMQSinkConsumer(
     protected override Task OnSessionStartAsync(CancellationToken cancellationToken)
     {
         CloseFiles();
-        foreach (var (name, topic) in topics)
+        foreach (var (name, topic) in core.Topics)
         {
             _files[name] = PartitionCsvFiles.Open(Path.Combine(Settings.OutputDirectory, name, HpcTopology.SinkQueue), topic.Header,
                 new FileRotation(Settings.MaxFileBytes, Settings.MaxFileAge), Settings.DuplicateWindow, clock);
@@ -45,7 +44,7 @@ internal sealed class RabbitMQSinkConsumer(
         _lastHandled = null;
         _pendingMessages = 0;
         _pendingRows = 0;
-        _notYetDurable.Clear();
+        core.Forget();
         Logger.LogInformation("Sinking {Queue} into CSV files under {Directory}; checkpoint every {BatchSize} rows, {Messages} messages or {BatchInterval}",
             HpcTopology.SinkQueue, Settings.OutputDirectory, Settings.BatchSize, MessagesBeforeCheckpoint(Transport.BatchPrefetch), Settings.BatchInterval);
         return Task.CompletedTask;
@@ -59,55 +58,32 @@ internal sealed class RabbitMQSinkConsumer(
         var topic = message.RoutingKey.StartsWith(HpcTopology.JobEnergyKeyPrefix, StringComparison.Ordinal) ? Settings.JobEnergyTopic
             : message.RoutingKey.StartsWith(HpcTopology.EnrichedReadingKeyPrefix, StringComparison.Ordinal) ? Settings.EnrichedReadingsTopic
             : null;
-        var outcomes = topic is null
-            ? new RowOutcomes([RowOutcome.Rejected(DeadLetterReason.UnknownRoutingKey,
-                $"Routing key '{message.RoutingKey}' is neither {HpcTopology.EnrichedReadingKeyPrefix}* nor {HpcTopology.JobEnergyKeyPrefix}*.")], IsBatch: false)
-            : await DecodeAsync(topics[topic], message);
-        for (var i = 0; i < outcomes.Rows.Count; i++)
+        var records = 1;
+        if (topic is null)
         {
-            var outcome = outcomes.Rows[i];
-            if (outcome.Record is { } record)
+            await DeadLetterAsync(message, DeadLetterReason.UnknownRoutingKey,
+                $"Routing key '{message.RoutingKey}' is neither {HpcTopology.EnrichedReadingKeyPrefix}* nor {HpcTopology.JobEnergyKeyPrefix}*.", cancellationToken: cancellationToken);
+            metrics.DeadLettered();
+        }
+        else
+        {
+            var stored = await core.StoreAsync(topic, message.Body.ToArray(), _files[topic], position: null);
+            records = stored.Records;
+            foreach (var (reason, error, record) in stored.Rejections)
             {
-                Write(topic!, outcome, record);
-            }
-            else
-            {
-                await DeadLetterAsync(message, outcome.RejectionReason!.Value, outcome.Error!, outcomes.IsBatch ? i : null, cancellationToken);
+                await DeadLetterAsync(message, reason, error, record, cancellationToken);
                 metrics.DeadLettered();
             }
         }
 
         _lastHandled = message;
-        _pendingRows += outcomes.Rows.Count;
+        _pendingRows += records;
         if (++_pendingMessages >= MessagesBeforeCheckpoint(Transport.BatchPrefetch) || _pendingRows >= Settings.BatchSize)
         {
             await CheckpointAsync(cancellationToken);
         }
 
         metrics.LogProgressIfDue();
-    }
-
-    private void Write(string topic, RowOutcome outcome, string record)
-    {
-        var files = _files[topic];
-        var startedAt = Telemetry.Stages.Start();
-        using (var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Write))
-        {
-            // Positions here are the files' own sequence: RabbitMQ has no offsets, and copies are caught by identity.
-            var written = files.Append(files.NextOffset ?? 0, outcome.Result, record);
-            activity?.SetTag("hpcaspire.sink.duplicate", !written);
-            if (written)
-            {
-                metrics.RowWritten(topic);
-                _notYetDurable.Add((topic, outcome.Result.At));
-            }
-            else
-            {
-                metrics.DuplicateSkipped(topic);
-            }
-        }
-
-        Telemetry.Stages.Record(PipelineStages.Write, topic, startedAt);
     }
 
     protected override Task OnCheckpointDueAsync(CancellationToken cancellationToken) =>
@@ -117,15 +93,6 @@ internal sealed class RabbitMQSinkConsumer(
     {
         await base.StopAsync(cancellationToken);
         CloseFiles();
-    }
-
-    private async Task<RowOutcomes> DecodeAsync(IResultTopic topic, ReceivedMessage message)
-    {
-        var startedAt = Telemetry.Stages.Start();
-        using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Deserialize);
-        var outcome = await topic.ToRowsAsync(message.Body.ToArray());
-        Telemetry.Stages.Record(PipelineStages.Deserialize, topic.Topic, startedAt);
-        return outcome;
     }
 
     /// <summary>Rows durable first, acks after.</summary>
@@ -145,13 +112,7 @@ internal sealed class RabbitMQSinkConsumer(
         }
 
         await AckThroughAsync(last, cancellationToken);
-        var durableAt = DateTime.UtcNow;
-        foreach (var (topic, at) in _notYetDurable)
-        {
-            Telemetry.Stages.RecordEndToEnd(topic, at, durableAt);
-        }
-
-        _notYetDurable.Clear();
+        core.Durable();
         _lastHandled = null;
         _pendingMessages = 0;
         _pendingRows = 0;

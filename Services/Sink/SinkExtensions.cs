@@ -4,6 +4,7 @@ using HpcAspire.Framing;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
 using HpcAspire.Sink;
+using HpcAspire.Sink.Core;
 using HpcAspire.Sink.Storage;
 using OpenTelemetry.Trace;
 
@@ -31,7 +32,7 @@ internal static class SinkExtensions
         builder.Services.PostConfigure<SinkOptions>(o => o.OutputDirectory = options.OutputDirectory);
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics.AddMeter(SinkMetrics.MeterName))
-            .WithTracing(tracing => tracing.AddSource(SinkWorker.ActivitySourceName));
+            .WithTracing(tracing => tracing.AddSource(SinkCore.ActivitySourceName));
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SinkMetrics>();
@@ -45,7 +46,10 @@ internal static class SinkExtensions
             }.ToDictionary(t => t.Topic);
         });
 
-        if (MessagingTransports.Read(builder.Configuration) == MessagingTransport.RabbitMQ)
+        var rabbitmq = MessagingTransports.Read(builder.Configuration) == MessagingTransport.RabbitMQ;
+        builder.Services.AddSingleton(services => new SinkCore(services.GetRequiredService<IReadOnlyDictionary<string, IResultTopic>>(),
+            services.GetRequiredService<SinkMetrics>(), services.GetRequiredService<PipelineStages>(), batches: rabbitmq));
+        if (rabbitmq)
         {
             builder.AddRabbitMQMessaging();
             builder.AddSchemaRegistryClient();

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.Kafka;
-using HpcAspire.Sink.Storage;
+using HpcAspire.Sink.Core;
 using Microsoft.Extensions.Options;
 
 namespace HpcAspire.Sink;
@@ -13,17 +13,11 @@ namespace HpcAspire.Sink;
 /// checkpointed and then the offsets committed. Message errors are handled per message; a fatal consumer error stops the service.
 /// </summary>
 internal sealed class SinkWorker(
-    IConsumer<string?, byte[]> consumer, IReadOnlyDictionary<string, IResultTopic> topics, AssignedPartitions partitions,
+    IConsumer<string?, byte[]> consumer, SinkCore core, AssignedPartitions partitions,
     DeadLetterPublisher deadLetters, SinkMetrics metrics, KafkaTracing tracing, IOptions<SinkOptions> options,
     IHostApplicationLifetime lifetime, ILogger<SinkWorker> logger) : BackgroundService
 {
-    public const string ActivitySourceName = "HpcAspire.Sink";
-
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly ActivitySource Activities = new(ActivitySourceName);
-
-    // Results written since the last checkpoint, by topic and own time: their end-to-end latency ends when it is durable.
-    private readonly List<(string Topic, DateTime At)> _notYetDurable = [];
 
     // Consume blocks; a thread of its own keeps it off the thread pool.
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -32,9 +26,9 @@ internal sealed class SinkWorker(
     private void Run(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        consumer.Subscribe(topics.Keys);
+        consumer.Subscribe(core.Topics.Keys);
         logger.LogInformation("Sinking {Topics} into CSV files; checkpoint every {BatchSize} messages or {BatchInterval}, or after {IdleCheckpoint} without a message",
-            string.Join(", ", topics.Keys), settings.BatchSize, settings.BatchInterval, settings.IdleCheckpoint);
+            string.Join(", ", core.Topics.Keys), settings.BatchSize, settings.BatchInterval, settings.IdleCheckpoint);
 
         var sinceCheckpoint = Stopwatch.StartNew();
         var loopStartedAt = PipelineStages.Now();
@@ -84,14 +78,7 @@ internal sealed class SinkWorker(
         // Timed by the stage histogram only: a trace of its own every BatchInterval would bury the readings' traces.
         var startedAt = PipelineStages.Now();
         partitions.CheckpointAndCommit(consumer);
-
-        var durableAt = DateTime.UtcNow;
-        foreach (var (topic, at) in _notYetDurable)
-        {
-            tracing.Stages.RecordEndToEnd(topic, at, durableAt);
-        }
-
-        _notYetDurable.Clear();
+        core.Durable();
         tracing.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
     }
 
@@ -122,28 +109,16 @@ internal sealed class SinkWorker(
         using var activity = tracing.StartProcess(message, options.Value.ConsumerGroup);
         try
         {
-            var outcome = tracing.Deserialize(message.Topic, (Topic: topics[message.Topic], message.Message.Value),
-                static s => s.Topic.ToRowAsync(s.Value).GetAwaiter().GetResult());
-            if (outcome.Record is { } record)
+            // A Kafka record holds one result: one row at its offset, or one rejection.
+            var stored = core.StoreAsync(message.Topic, message.Message.Value, files, message.Offset.Value).GetAwaiter().GetResult();
+            foreach (var (reason, error, _) in stored.Rejections)
             {
-                if (Write(files, message, outcome, record))
-                {
-                    metrics.RowWritten(message.Topic);
-                    _notYetDurable.Add((message.Topic, outcome.Result.At));
-                }
-                else
-                {
-                    metrics.DuplicateSkipped(message.Topic);
-                }
-
-                return true;
+                logger.LogWarning("Dead-lettering {Position} ({Reason}): {Error}", message.TopicPartitionOffset, reason, error);
+                deadLetters.Publish(message, reason, error);
+                metrics.DeadLettered();
+                files.Skip(message.Offset.Value); // only once its dead letter is out: a failed one is read again
             }
 
-            logger.LogWarning("Dead-lettering {Position} ({Reason}): {Error}", message.TopicPartitionOffset, outcome.RejectionReason, outcome.Error);
-            deadLetters.Publish(message, outcome.RejectionReason!.Value, outcome.Error!);
-            metrics.DeadLettered();
-            files.Skip(message.Offset.Value);
-            activity?.SetStatus(ActivityStatusCode.Error, outcome.RejectionReason.ToString());
             return true;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or KafkaException)
@@ -159,15 +134,5 @@ internal sealed class SinkWorker(
         {
             tracing.Stages.Record(PipelineStages.Process, message.Topic, startedAt);
         }
-    }
-
-    private bool Write(PartitionCsvFiles files, ConsumeResult<string?, byte[]> message, RowOutcome outcome, string record)
-    {
-        var startedAt = tracing.Stages.Start();
-        using var activity = MessagingActivities.StartStage(Activities, PipelineStages.Write);
-        var written = files.Append(message.Offset.Value, outcome.Result, record);
-        activity?.SetTag("hpcaspire.sink.duplicate", !written);
-        tracing.Stages.Record(PipelineStages.Write, message.Topic, startedAt);
-        return written;
     }
 }

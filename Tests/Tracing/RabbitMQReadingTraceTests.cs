@@ -18,7 +18,7 @@ namespace HpcAspire.Tests.Tracing;
 [Trait(TestKinds.Trait, TestKinds.EndToEnd)]
 public sealed class RabbitMQReadingTraceTests(ITestOutputHelper log)
 {
-    private static readonly string[] Sources = [RabbitMQTelemetry.ActivitySourceName];
+    private static readonly string[] Sources = [RabbitMQTelemetry.ActivitySourceName, "HpcAspire.Processor", "HpcAspire.Sink"];
 
     [Fact]
     public async Task A_readings_trace_runs_from_the_generators_send_through_the_processor_to_the_sinks_write()

@@ -1,36 +1,33 @@
 using System.Diagnostics;
 using Confluent.SchemaRegistry;
 using HpcAspire.Contracts;
-using HpcAspire.Domain.Processing;
 using HpcAspire.Framing;
 using HpcAspire.Messaging;
 using HpcAspire.Messaging.RabbitMQ;
+using HpcAspire.Processor.Core;
 using RabbitMQ.Client;
 
 namespace HpcAspire.Processor.RabbitMQ;
 
 /// <summary>
-/// The processor on RabbitMQ: the same join, statistics, anomaly rules and energy assembly as on Kafka, fed from this
-/// instance's reading shards, its own queue of every job event and scheduler clock, and its queue of the energy shares
-/// of the jobs it owns. There is no transaction to put outputs, state and positions in together, so a checkpoint
-/// does it in order: every output confirmed by the broker, then the state file replaced, then the inputs acked. A
-/// crash before the ack redelivers inputs the saved state may already hold; they are recognised (redelivered, and
-/// not after what the state has seen) and skipped, and the outputs they gave may reach the sink twice, which skips
-/// results it already wrote.
+/// The processor on RabbitMQ: <see cref="ProcessorCore"/> fed from this instance's reading shards, its own queue of
+/// every job event and scheduler clock, and its queue of the energy shares of the jobs it owns. There is no
+/// transaction to put outputs, state and positions in together, so a checkpoint does it in order: every output
+/// confirmed by the broker, then the state file replaced, then the inputs acked. A crash before the ack redelivers
+/// inputs the saved state may already hold; they are recognised (redelivered, and not after what the state has seen)
+/// and skipped, and the outputs they gave may reach the sink twice, which skips results it already wrote.
 /// </summary>
 internal sealed class RabbitMQProcessor : RabbitMQConsumer
 {
     private const int ReadyReadingsPerDrain = 256;
+    private const int SharesInput = 0; // one queue of shares: the jobs this instance owns
 
     private readonly ProcessorOptions _options;
     private readonly IReadOnlySet<string> _nodes;
+    private readonly ISchemaRegistryClient _registry;
     private readonly RabbitMQPublisher _publisher;
     private readonly ProcessorStateFile _stateFile;
     private readonly ProcessorMetrics _metrics;
-    private readonly PipelineStages _stages;
-    private readonly AvroMessageDecoder<NodeReading> _readingDecoder;
-    private readonly AvroMessageDecoder<JobEvent> _jobEventDecoder;
-    private readonly AvroMessageDecoder<JobEnergyPart> _partDecoder;
     private readonly AvroBatchWriter<EnrichedReading> _enrichedWriter;
     private readonly string _enrichedKey;
     private readonly AvroRecordWriter<JobEnergyPart> _partWriter;
@@ -39,13 +36,9 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     private readonly string _partsQueue;
     private readonly Dictionary<string, int> _shardOfQueue;
 
-    // The trace of each sampled reading still waiting for the watermark: its enriched record continues it.
-    private readonly Dictionary<(string Node, DateTime At), ActivityContext> _readingTraces = [];
-    private NodeTelemetryJoin _join = null!;
-    private JobEnergyAssembler _assembler = new();
+    private ProcessorCore _core = null!;
     private ReceivedMessage? _lastHandled;
     private int _messagesSinceCheckpoint;
-    private int _readyReadings;
     private readonly Stopwatch _sinceCheckpointClock = Stopwatch.StartNew();
     private long _loopStartedAt = PipelineStages.Now();
 
@@ -55,13 +48,10 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     {
         _options = settings.Options;
         _nodes = settings.Nodes;
+        _registry = registry;
         _publisher = publisher;
         _stateFile = new ProcessorStateFile(settings.Options.StateDirectory, settings.Options.InstanceId);
         _metrics = metrics;
-        _stages = Telemetry.Stages;
-        _readingDecoder = new AvroMessageDecoder<NodeReading>(registry);
-        _jobEventDecoder = new AvroMessageDecoder<JobEvent>(registry);
-        _partDecoder = new AvroMessageDecoder<JobEnergyPart>(registry);
         _enrichedWriter = new AvroBatchWriter<EnrichedReading>(registry);
         _enrichedKey = HpcTopology.EnrichedReadingsKey(_options.InstanceId);
         _partWriter = new AvroRecordWriter<JobEnergyPart>(registry);
@@ -97,32 +87,26 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         return Task.CompletedTask;
     }
 
-    /// <summary>Back to the last checkpoint: every message after it comes again.</summary>
+    /// <summary>Back to the last checkpoint: a new core with the saved state, and every message after it comes again.</summary>
     protected override Task OnSessionStartAsync(CancellationToken cancellationToken)
     {
-        _join = new NodeTelemetryJoin(1, _nodes);
-        _assembler = new JobEnergyAssembler();
-        _readingTraces.Clear();
+        _core = new ProcessorCore(_options, _nodes, clocks: 1, batches: true, _registry, _metrics, Telemetry.Stages);
         _lastHandled = null;
         _messagesSinceCheckpoint = 0;
-        _readyReadings = 0;
-        if (_stateFile.Load() is { } state)
+        var state = _stateFile.Load();
+        foreach (var nodes in state?.Nodes.GroupBy(n => HpcTopology.ReadingShard(n.Node, Topology.ReadingShards)) ?? [])
         {
-            foreach (var node in state.Nodes)
-            {
-                _join.ImportNode(node);
-            }
+            _core.ImportNodes(nodes.Key, nodes);
+        }
 
-            if (state.Clock is { } clock)
-            {
-                _join.AddClock(0, clock);
-            }
+        if (state?.Clock is { } clock)
+        {
+            _core.AddClock(0, clock);
+        }
 
-            foreach (var part in state.PendingParts)
-            {
-                _assembler.Add(part);
-            }
-
+        _core.AssignShares(SharesInput, state?.PendingParts ?? []);
+        if (state is not null)
+        {
             Logger.LogInformation("Restored the state of {Nodes} nodes up to scheduler time {Clock:O} and {Parts} pending energy shares from {File}",
                 state.Nodes.Count, state.Clock, state.PendingParts.Count, _stateFile.Path);
         }
@@ -134,17 +118,32 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     {
         if (message.Queue == _jobEventsQueue)
         {
-            await HandleJobEventAsync(message, cancellationToken);
+            if (RabbitMQSchedulerClock.Read(message) is { } clock)
+            {
+                _core.AddClock(0, clock);
+                _core.Drain();
+            }
+            else
+            {
+                await _core.JobEventsAsync(message.Queue, message.Body.ToArray());
+            }
         }
         else if (message.Queue == _partsQueue)
         {
-            await HandleEnergyPartAsync(message, cancellationToken);
+            await _core.EnergySharesAsync(SharesInput, message.Queue, message.Body.ToArray(), default);
         }
         else
         {
-            await HandleReadingsAsync(message, _shardOfQueue[message.Queue], cancellationToken);
+            var shard = _shardOfQueue[message.Queue];
+            // The enriched records continue the trace from this batch's process span.
+            await _core.ReadingsAsync(shard, message.Queue, message.Body.ToArray(), MessageTrace.Of(Activity.Current), r => Misplaced(r, shard, message.Queue));
+            if (_core.ReadyReadings >= ReadyReadingsPerDrain)
+            {
+                _core.Drain(); // readings behind the watermark already: drained in batches rather than one by one
+            }
         }
 
+        await SendAsync(message, cancellationToken);
         _lastHandled = message;
         // A checkpoint writes the state of every node, so it waits for its timer (CheckpointMilliseconds) unless the
         // broker is about to stop delivering for want of acks. Outputs go out as they are made either way: the interval
@@ -158,129 +157,60 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     protected override Task OnCheckpointDueAsync(CancellationToken cancellationToken) =>
         _sinceCheckpointClock.ElapsedMilliseconds >= _options.CheckpointMilliseconds ? CheckpointAsync(cancellationToken) : Task.CompletedTask;
 
-    private async Task HandleJobEventAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    // Its node's other readings are on another queue: joined here, its order among them would be chance.
+    private string? Misplaced(NodeReading reading, int shard, string queue) =>
+        HpcTopology.ReadingShard(reading.NodeId, Topology.ReadingShards) is var nodeShard && nodeShard != shard
+            ? $"Reading of {reading.NodeId} at {reading.Timestamp:O} came on {queue}; its node's shard is {HpcTopology.ReadingShardQueue(nodeShard)}."
+            : null;
+
+    /// <summary>
+    /// Everything in the core's outbox, published (confirmed by the next checkpoint): enriched readings in batches to the
+    /// sink, shares to their job's owner, job energies to the sink; its rejections dead-letter <paramref name="source"/>.
+    /// </summary>
+    private async Task SendAsync(ReceivedMessage? source, CancellationToken cancellationToken)
     {
-        if (RabbitMQSchedulerClock.Read(message) is { } clock)
-        {
-            _join.AddClock(0, clock);
-            await DrainAsync(cancellationToken);
-            return;
-        }
-
-        if (await DecodeAsync(_jobEventDecoder, message, cancellationToken) is not { } jobEvents)
+        var outbox = _core.Outbox;
+        if (outbox.IsEmpty)
         {
             return;
         }
 
-        for (var i = 0; i < jobEvents.Count; i++)
+        foreach (var (reason, error, record) in outbox.Rejections)
         {
-            if (_join.AddJobEvent(jobEvents[i]) is { } problem)
+            // Invalid in the domain, and maybe a copy of a message the state already holds: then it is no news.
+            if (reason is DeadLetterReason.InvalidReading or DeadLetterReason.InvalidJobEvent && RabbitMQRetries.MayBeCopy(source!))
             {
-                await RejectAsync(message, DeadLetterReason.InvalidJobEvent, problem, jobEvents.Count > 1 ? i : null, cancellationToken);
-            }
-        }
-    }
-
-    /// <summary>A batch of readings of one shard's nodes (or, from earlier versions, one reading), each joined in turn.</summary>
-    private async Task HandleReadingsAsync(ReceivedMessage message, int shard, CancellationToken cancellationToken)
-    {
-        if (await DecodeAsync(_readingDecoder, message, cancellationToken) is not { } readings)
-        {
-            return;
-        }
-
-        // The enriched records continue the trace from this batch's process span.
-        var trace = Activity.Current is { Recorded: true } process ? process.Context : default;
-        for (var i = 0; i < readings.Count; i++)
-        {
-            var reading = readings[i];
-            int? record = readings.Count > 1 ? i : null;
-            if (HpcTopology.ReadingShard(reading.NodeId, Topology.ReadingShards) is var nodeShard && nodeShard != shard)
-            {
-                // Its node's other readings are on another queue: joined here, its order among them would be chance.
-                await DeadLetterAsync(message, DeadLetterReason.WrongShard,
-                    $"Reading of {reading.NodeId} at {reading.Timestamp:O} came on {message.Queue}; its node's shard is {HpcTopology.ReadingShardQueue(nodeShard)}.",
-                    record, cancellationToken);
+                Logger.LogDebug("Skipped a copy from {Queue}: {Problem}", source!.Queue, error);
+                _metrics.CopiesSkipped.Add(1);
                 continue;
             }
 
-            if (_join.AddReading(reading) is { } problem)
-            {
-                await RejectAsync(message, DeadLetterReason.InvalidReading, problem, record, cancellationToken);
-                continue;
-            }
-
-            if (trace != default)
-            {
-                _readingTraces[(reading.NodeId, reading.Timestamp)] = trace;
-            }
-
-            // Behind the watermark already (the job events ran ahead): ready now, drained in batches rather than one by one.
-            if (_join.Watermark >= reading.Timestamp)
-            {
-                _readyReadings++;
-            }
+            await DeadLetterAsync(source!, reason, error, record, cancellationToken);
         }
 
-        if (_readyReadings >= ReadyReadingsPerDrain)
-        {
-            await DrainAsync(cancellationToken);
-        }
-    }
-
-    private async Task HandleEnergyPartAsync(ReceivedMessage message, CancellationToken cancellationToken)
-    {
-        if (await DecodeAsync(_partDecoder, message, cancellationToken) is not { } parts)
-        {
-            return;
-        }
-
-        foreach (var part in parts)
-        {
-            if (_assembler.Add(part) is { } energy)
-            {
-                await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.JobEnergyKey(energy.JobId),
-                    async () => await _energyWriter.WriteAsync(energy, AvroSubjects.JobEnergy), cancellationToken: cancellationToken);
-                _metrics.JobEnergies.Add(1);
-            }
-        }
-    }
-
-    /// <summary>Every waiting reading the watermark has reached: enriched records to the sink, finished jobs' shares to their owners.</summary>
-    private async Task DrainAsync(CancellationToken cancellationToken)
-    {
-        var startedAt = _stages.Start();
-        _readyReadings = 0;
-        JoinOutput output;
-        using (RabbitMQTelemetry.Activities.StartStage(PipelineStages.Join))
-        {
-            output = _join.Drain();
-        }
-
-        _stages.Record(PipelineStages.Join, HpcTopology.TelemetryExchange, startedAt);
-        foreach (var chunk in output.Readings.Chunk(Transport.RecordsPerMessage))
+        foreach (var chunk in outbox.EnrichedReadings.Chunk(Transport.RecordsPerMessage))
         {
             // A batch continues the trace of its first reading that has one (a sampled reading's batch).
-            var parent = default(ActivityContext);
-            foreach (var enriched in chunk)
-            {
-                if (_readingTraces.Remove((enriched.Reading.NodeId, enriched.Reading.Timestamp), out var trace) && parent == default)
-                {
-                    parent = trace;
-                }
-            }
-
+            var parent = chunk.FirstOrDefault(e => !e.Trace.IsEmpty).Trace.Recorded;
+            EnrichedReading[] readings = [.. chunk.Select(e => e.Reading)];
             await _publisher.PublishAsync(HpcTopology.ResultsExchange, _enrichedKey,
-                async () => await _enrichedWriter.WriteAsync(chunk, AvroSubjects.EnrichedReadingBatches), parent, cancellationToken: cancellationToken);
+                async () => await _enrichedWriter.WriteAsync(readings, AvroSubjects.EnrichedReadingBatches), parent, cancellationToken: cancellationToken);
         }
 
-        _metrics.Enriched.Add(output.Readings.Count);
-        foreach (var part in output.EnergyParts)
+        foreach (var share in outbox.EnergyShares)
         {
-            var owner = HpcTopology.JobOwner(part.JobId, _options.Instances);
+            var owner = HpcTopology.JobOwner(share.JobId, _options.Instances);
             await _publisher.PublishAsync(HpcTopology.EnergyPartsExchange, HpcTopology.EnergyPartsKey(owner),
-                async () => await _partWriter.WriteAsync(part, AvroSubjects.JobEnergyParts), cancellationToken: cancellationToken);
+                async () => await _partWriter.WriteAsync(share, AvroSubjects.JobEnergyParts), cancellationToken: cancellationToken);
         }
+
+        foreach (var (energy, _) in outbox.JobEnergies)
+        {
+            await _publisher.PublishAsync(HpcTopology.ResultsExchange, HpcTopology.JobEnergyKey(energy.JobId),
+                async () => await _energyWriter.WriteAsync(energy, AvroSubjects.JobEnergy), cancellationToken: cancellationToken);
+        }
+
+        outbox.Clear();
     }
 
     /// <summary>Outputs confirmed, then the state durable, then the inputs acked; anything failing takes the session back to the last checkpoint.</summary>
@@ -294,9 +224,10 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         }
 
         var startedAt = PipelineStages.Now();
-        if (_readyReadings > 0)
+        if (_core.ReadyReadings > 0)
         {
-            await DrainAsync(cancellationToken);
+            _core.Drain();
+            await SendAsync(source: null, cancellationToken);
         }
 
         try
@@ -309,46 +240,14 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
             return;
         }
 
-        _stateFile.Save(new ProcessorState(_join.Clocks.TryGetValue(0, out var clock) ? clock : null,
-            [.. _nodes.Select(_join.ExportNode)], _assembler.PendingParts));
+        _stateFile.Save(new ProcessorState(_core.Clocks.TryGetValue(0, out var clock) ? clock : null, _core.ExportEveryNode(), _core.PendingShares(SharesInput)));
         await AckThroughAsync(last, cancellationToken);
         _lastHandled = null;
         _messagesSinceCheckpoint = 0;
         _metrics.Transactions.Add(1);
-        _stages.Record(PipelineStages.Checkpoint, "", startedAt);
+        Telemetry.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
         // A turn: the deliveries since the last checkpoint joined, their outputs confirmed, the state saved, the inputs acked.
-        _stages.Record(PipelineStages.Loop, "", _loopStartedAt);
+        Telemetry.Stages.Record(PipelineStages.Loop, "", _loopStartedAt);
         _loopStartedAt = PipelineStages.Now();
-    }
-
-    /// <summary>The message's records (one, or a batch), or null once it is dead-lettered as undecodable.</summary>
-    private async Task<IReadOnlyList<T>?> DecodeAsync<T>(AvroMessageDecoder<T> decoder, ReceivedMessage message, CancellationToken cancellationToken)
-        where T : class, Avro.Specific.ISpecificRecord, new()
-    {
-        var startedAt = _stages.Start();
-        using var activity = RabbitMQTelemetry.Activities.StartStage(PipelineStages.Deserialize);
-        var decoded = await decoder.DecodeAllAsync(message.Body.ToArray());
-        _stages.Record(PipelineStages.Deserialize, message.Queue, startedAt);
-        if (decoded.IsDecoded)
-        {
-            return decoded.Value;
-        }
-
-        activity?.SetStatus(ActivityStatusCode.Error, decoded.Failure.ToString());
-        await DeadLetterAsync(message, decoded.Failure!.Value, decoded.Error!, cancellationToken: cancellationToken);
-        return null;
-    }
-
-    /// <summary>Invalid in the domain: dead-lettered, unless it is a copy of a message the state already holds.</summary>
-    private async Task RejectAsync(ReceivedMessage message, DeadLetterReason reason, string problem, int? record, CancellationToken cancellationToken)
-    {
-        if (RabbitMQRetries.MayBeCopy(message))
-        {
-            Logger.LogDebug("Skipped a copy from {Queue}: {Problem}", message.Queue, problem);
-            _metrics.CopiesSkipped.Add(1);
-            return;
-        }
-
-        await DeadLetterAsync(message, reason, problem, record, cancellationToken);
     }
 }
