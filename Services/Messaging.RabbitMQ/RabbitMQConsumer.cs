@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HpcAspire.Messaging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -28,6 +29,7 @@ public abstract class RabbitMQConsumer : BackgroundService
     // Handlers, session starts and checkpoints take turns: the state they share needs no other lock.
     private readonly SemaphoreSlim _turn = new(1, 1);
     private ulong _ackedThrough;
+    private long _turnStartedAt = PipelineStages.Now();
     private IChannel? _channel;
     private CancellationToken _stopping;
 
@@ -86,6 +88,34 @@ public abstract class RabbitMQConsumer : BackgroundService
 
         await channel.BasicAckAsync(message.DeliveryTag, multiple: true, cancellationToken).ConfigureAwait(false);
         _ackedThrough = message.DeliveryTag;
+    }
+
+    /// <summary>
+    /// A checkpoint: makes the work of every delivery handled through <paramref name="lastHandled"/> durable
+    /// (<paramref name="makeDurable"/>, false when it could not and restarted the session), then acks them all. It is
+    /// timed as the <c>checkpoint</c> stage, and the turn since the last one as the <c>loop</c> stage. Returns whether
+    /// the deliveries were acked; with none handled it does nothing, and the next turn starts with the next delivery's wait.
+    /// </summary>
+    protected async Task<bool> CheckpointThroughAsync(ReceivedMessage? lastHandled, Func<CancellationToken, Task<bool>> makeDurable,
+        CancellationToken cancellationToken)
+    {
+        if (lastHandled is null)
+        {
+            _turnStartedAt = PipelineStages.Now();
+            return false;
+        }
+
+        var startedAt = PipelineStages.Now();
+        if (!await makeDurable(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await AckThroughAsync(lastHandled, cancellationToken).ConfigureAwait(false);
+        Telemetry.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
+        Telemetry.Stages.Record(PipelineStages.Loop, "", _turnStartedAt);
+        _turnStartedAt = PipelineStages.Now();
+        return true;
     }
 
     /// <summary>How often <see cref="OnCheckpointDueAsync"/> runs when no delivery comes; zero (the default) for never.</summary>

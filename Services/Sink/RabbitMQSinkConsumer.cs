@@ -23,7 +23,6 @@ internal sealed class RabbitMQSinkConsumer(
 {
     private readonly Dictionary<string, PartitionCsvFiles> _files = [];
     private readonly Stopwatch _sinceCheckpoint = Stopwatch.StartNew();
-    private long _loopStartedAt = PipelineStages.Now();
     private ReceivedMessage? _lastHandled;
     private int _pendingMessages;
     private int _pendingRows;
@@ -95,31 +94,27 @@ internal sealed class RabbitMQSinkConsumer(
         CloseFiles();
     }
 
-    /// <summary>Rows durable first, acks after.</summary>
+    /// <summary>Rows durable first (flushed, fsynced, positions recorded), acks after.</summary>
     private async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         _sinceCheckpoint.Restart();
-        if (_lastHandled is not { } last)
+        if (await CheckpointThroughAsync(_lastHandled, CheckpointFiles, cancellationToken))
         {
-            _loopStartedAt = PipelineStages.Now(); // idle: the next turn starts with its first delivery's wait
-            return;
+            core.Durable();
+            _lastHandled = null;
+            _pendingMessages = 0;
+            _pendingRows = 0;
         }
+    }
 
-        var startedAt = PipelineStages.Now();
+    private Task<bool> CheckpointFiles(CancellationToken cancellationToken)
+    {
         foreach (var files in _files.Values)
         {
             files.Checkpoint();
         }
 
-        await AckThroughAsync(last, cancellationToken);
-        core.Durable();
-        _lastHandled = null;
-        _pendingMessages = 0;
-        _pendingRows = 0;
-        Telemetry.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
-        // A turn: the deliveries since the last checkpoint decoded, written, fsynced and acked.
-        Telemetry.Stages.Record(PipelineStages.Loop, "", _loopStartedAt);
-        _loopStartedAt = PipelineStages.Now();
+        return Task.FromResult(true);
     }
 
     private void CloseFiles()

@@ -40,7 +40,6 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     private ReceivedMessage? _lastHandled;
     private int _messagesSinceCheckpoint;
     private readonly Stopwatch _sinceCheckpointClock = Stopwatch.StartNew();
-    private long _loopStartedAt = PipelineStages.Now();
 
     public RabbitMQProcessor(RabbitMQConsumerContext context, RabbitMQPublisher publisher, ProcessorSettings settings, ISchemaRegistryClient registry,
         ProcessorMetrics metrics)
@@ -217,13 +216,17 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
     private async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         _sinceCheckpointClock.Restart();
-        if (_lastHandled is not { } last)
+        if (await CheckpointThroughAsync(_lastHandled, SaveAsync, cancellationToken))
         {
-            _loopStartedAt = PipelineStages.Now(); // idle: the next turn starts with its first delivery's wait
-            return;
+            _lastHandled = null;
+            _messagesSinceCheckpoint = 0;
+            _metrics.Transactions.Add(1);
         }
+    }
 
-        var startedAt = PipelineStages.Now();
+    /// <summary>Every output so far confirmed by the broker, then the state replaced on disk; false when the outputs were not confirmed.</summary>
+    private async Task<bool> SaveAsync(CancellationToken cancellationToken)
+    {
         if (_core.ReadyReadings > 0)
         {
             _core.Drain();
@@ -237,17 +240,10 @@ internal sealed class RabbitMQProcessor : RabbitMQConsumer
         catch (RabbitMQPublishException ex)
         {
             await RestartSessionAsync($"outputs were not confirmed ({ex.Message})");
-            return;
+            return false;
         }
 
         _stateFile.Save(new ProcessorState(_core.Clocks.TryGetValue(0, out var clock) ? clock : null, _core.ExportEveryNode(), _core.PendingShares(SharesInput)));
-        await AckThroughAsync(last, cancellationToken);
-        _lastHandled = null;
-        _messagesSinceCheckpoint = 0;
-        _metrics.Transactions.Add(1);
-        Telemetry.Stages.Record(PipelineStages.Checkpoint, "", startedAt);
-        // A turn: the deliveries since the last checkpoint joined, their outputs confirmed, the state saved, the inputs acked.
-        Telemetry.Stages.Record(PipelineStages.Loop, "", _loopStartedAt);
-        _loopStartedAt = PipelineStages.Now();
+        return true;
     }
 }
