@@ -1,7 +1,7 @@
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddProcessor();
+builder.AddProcessor(); // what it does to a reading: Core/ProcessorCore.cs; the Kafka and RabbitMQ runners beside it only carry it
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -13,15 +13,33 @@ internal sealed record PipelineTarget(string Name, string Application, string Si
 {
     public static readonly PipelineTarget Kafka = new("Kafka", "kafka", "sink", "", "Application:Transports=Kafka");
 
+    /// <summary>Where the stage histograms of a reading's way are recorded: topics on Kafka; exchanges and queues on RabbitMQ.</summary>
+    public BudgetDestinations Destinations { get; init; } = BudgetDestinations.Kafka;
+
     /// <summary>The Kafka application with <paramref name="processors"/> processor instances sharing the readings' partitions.</summary>
     public static PipelineTarget KafkaProcessors(int processors) =>
         new($"Kafka, {processors} processor(s)", $"kafka-processors-{processors}", "sink", "", "Application:Transports=Kafka", $"Processor:Instances={processors}");
 
     public static PipelineTarget RabbitMQ(int processors) => new($"RabbitMQ, {processors} processor(s)", $"rabbitmq-{processors}", "sink-rabbitmq", "rabbitmq-",
-        "Application:Transports=RabbitMQ", $"RabbitMQ:Processors={processors}", $"RabbitMQ:ReadingShards={Math.Max(4, processors)}");
+        "Application:Transports=RabbitMQ", $"RabbitMQ:Processors={processors}", $"RabbitMQ:ReadingShards={Math.Max(4, processors)}")
+    {
+        Destinations = BudgetDestinations.RabbitMQ,
+    };
 
     /// <summary>The services that must be up before the generators' first tick.</summary>
     public IEnumerable<string> Services => new[] { "processor", "sink", "node-reading-generator", "job-event-generator" }.Select(s => ResourcePrefix + s);
+}
+
+/// <summary>
+/// The destinations (matched as substrings) a reading's stages are recorded under: the readings sent and received, the
+/// enriched results sent and received.
+/// </summary>
+internal sealed record BudgetDestinations(string ReadingsSent, string ReadingsReceived, string EnrichedSent, string EnrichedReceived)
+{
+    public static readonly BudgetDestinations Kafka = new("readings", "readings", "enriched", "enriched");
+
+    /// <summary>Generators publish to hpc.telemetry, processors consume readings.shard-N and publish to hpc.results, the sink consumes sink.results.</summary>
+    public static readonly BudgetDestinations RabbitMQ = new("hpc.telemetry", "readings.shard-", "hpc.results", "sink.results");
 }
 
 /// <summary>

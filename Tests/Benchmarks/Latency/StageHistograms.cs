@@ -140,12 +140,13 @@ internal sealed class StageHistograms
     public IReadOnlyList<BudgetRow> Budget(PipelineTarget target, Histogram endToEnd)
     {
         var prefix = target.ResourcePrefix;
+        var to = target.Destinations;
         var rows = new List<BudgetRow>();
-        Add("generator: linger + send to acks=all (part of the next)", prefix + "node-reading-generator", "hpcaspire.stage.duration", "send", "readings");
-        var readings = Add("readings in the broker: send → processor receipt", prefix + "processor", "hpcaspire.broker.wait", "", "readings");
-        Add("processor: join (add a reading)", prefix + "processor", "hpcaspire.stage.duration", "join", "readings");
-        var enriched = Add("enriched in the broker: processor send → sink receipt", prefix + "sink", "hpcaspire.broker.wait", "", "enriched");
-        Add("processor: enriched send → its transaction committed (part of the previous)", prefix + "processor", "hpcaspire.stage.duration", "send", "enriched");
+        Add("generator: linger + send to acks=all (part of the next)", prefix + "node-reading-generator", "hpcaspire.stage.duration", "send", to.ReadingsSent);
+        var readings = Add("readings in the broker: send → processor receipt", prefix + "processor", "hpcaspire.broker.wait", "", to.ReadingsReceived);
+        Add("processor: join (add a reading)", prefix + "processor", "hpcaspire.stage.duration", "join", to.ReadingsReceived);
+        var enriched = Add("enriched in the broker: processor send → sink receipt", prefix + "sink", "hpcaspire.broker.wait", "", to.EnrichedReceived);
+        Add("processor: enriched send → its transaction committed (part of the previous)", prefix + "processor", "hpcaspire.stage.duration", "send", to.EnrichedSent);
         Add("sink: write a row", prefix + "sink", "hpcaspire.stage.duration", "write", "enriched");
         Add("sink: checkpoint (fsync files, checkpoint files, commit)", prefix + "sink", "hpcaspire.stage.duration", "checkpoint", "");
         var rest = endToEnd.Mean() - readings - enriched;
