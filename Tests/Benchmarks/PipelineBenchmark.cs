@@ -300,6 +300,29 @@ internal static class PipelineBenchmark
         return seconds;
     }
 
+    private static bool IsDescendantOf(int pid, int ancestor)
+    {
+        for (var depth = 0; depth < 32 && pid > 1; depth++)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                pid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture); // the parent's pid
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+
+            if (pid == ancestor)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static double CpuSecondsOf(int pid)
     {
         try
@@ -315,9 +338,11 @@ internal static class PipelineBenchmark
         }
     }
 
+    // Only this run's processes: DCP, which this process started, starts the services and the RabbitMQ server. Any
+    // other copy of the application on the machine (another AppHost, a test run) must not count.
     private static IEnumerable<(string Service, int Pid)> ServiceProcesses()
     {
-        foreach (var process in Process.GetProcesses())
+        foreach (var process in Process.GetProcesses().Where(p => IsDescendantOf(p.Id, Environment.ProcessId)))
         {
             string commandLine;
             try
