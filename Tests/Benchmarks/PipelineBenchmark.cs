@@ -300,29 +300,6 @@ internal static class PipelineBenchmark
         return seconds;
     }
 
-    private static bool IsDescendantOf(int pid, int ancestor)
-    {
-        for (var depth = 0; depth < 32 && pid > 1; depth++)
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                pid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture); // the parent's pid
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-
-            if (pid == ancestor)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private static double CpuSecondsOf(int pid)
     {
         try
@@ -338,11 +315,14 @@ internal static class PipelineBenchmark
         }
     }
 
-    // Only this run's processes: DCP, which this process started, starts the services and the RabbitMQ server. Any
-    // other copy of the application on the machine (another AppHost, a test run) must not count.
+    // Only this checkout's processes: each service runs its built assembly (or `dotnet run` of its project) from under
+    // the repository this benchmark was built in. Another checkout's AppHost or test run on the machine must not count.
+    private static readonly string RepositoryRoot =
+        AppContext.BaseDirectory[..(AppContext.BaseDirectory.IndexOf("/Tests/Benchmarks/", StringComparison.Ordinal) + 1)];
+
     private static IEnumerable<(string Service, int Pid)> ServiceProcesses()
     {
-        foreach (var process in Process.GetProcesses().Where(p => IsDescendantOf(p.Id, Environment.ProcessId)))
+        foreach (var process in Process.GetProcesses())
         {
             string commandLine;
             try
@@ -362,7 +342,8 @@ internal static class PipelineBenchmark
 
             foreach (var service in new[] { "Generator", "Processor", "Sink", "SchemaRegistry" })
             {
-                if (commandLine.Contains($"HpcAspire.{service}", StringComparison.Ordinal) && !commandLine.Contains("dotnet run", StringComparison.Ordinal))
+                if (commandLine.Contains($"HpcAspire.{service}", StringComparison.Ordinal) && !commandLine.Contains("dotnet run", StringComparison.Ordinal)
+                    && commandLine.Contains(RepositoryRoot, StringComparison.Ordinal))
                 {
                     yield return (service.ToLowerInvariant(), process.Id);
                 }

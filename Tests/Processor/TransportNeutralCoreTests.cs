@@ -9,8 +9,8 @@ using Microsoft.Extensions.Hosting;
 namespace HpcAspire.Tests.Processor;
 
 /// <summary>
-/// The processor and the sink are written once: their cores know no broker, and the RabbitMQ application is built
-/// without anything of Kafka's.
+/// The processor and the sink are written once: their cores know no broker, and the RabbitMQ application's services are
+/// built without anything of Kafka's.
 /// </summary>
 [Trait(TestKinds.Trait, TestKinds.Unit)]
 public sealed class TransportNeutralCoreTests
@@ -37,6 +37,7 @@ public sealed class TransportNeutralCoreTests
     }
 
     [Theory]
+    [InlineData("generator")]
     [InlineData("processor")]
     [InlineData("sink")]
     public void The_rabbitmq_application_registers_nothing_of_kafkas(string service)
@@ -48,13 +49,17 @@ public sealed class TransportNeutralCoreTests
             ["ConnectionStrings:rabbitmq"] = "amqp://guest:guest@localhost:5672",
             ["ConnectionStrings:schema-registry"] = "http://localhost:8081",
         });
-        if (service == "processor")
+        switch (service)
         {
-            builder.AddProcessor();
-        }
-        else
-        {
-            builder.AddSink();
+            case "generator":
+                builder.AddGenerator();
+                break;
+            case "processor":
+                builder.AddProcessor();
+                break;
+            default:
+                builder.AddSink();
+                break;
         }
 
         var kafka = builder.Services
