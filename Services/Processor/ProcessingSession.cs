@@ -29,6 +29,10 @@ internal sealed partial class ProcessingSession : IDisposable
     // The join is drained as the batch goes, not only at its end: its results are then produced, sent and acked
     // while the batch is still being read, and the commit waits for the last few instead of the whole batch.
     private const int DrainEvery = 500;
+
+    // How long a poll of the group waits when nothing comes: the job events (the scheduler clock that releases the
+    // waiting readings) are read between polls, so an idle poll's wait is a wait for the clock too.
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(5);
     internal static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ProcessorOptions _options;
@@ -132,7 +136,7 @@ internal sealed partial class ProcessingSession : IDisposable
                 _jobEvents.Consume();
                 while (count < _options.BatchSize && clock.Elapsed < batchEnd && !stoppingToken.IsCancellationRequested)
                 {
-                    var result = _group.Consume(TimeSpan.FromMilliseconds(20));
+                    var result = _group.Consume(IdlePoll);
                     if (result is null)
                     {
                         _jobEvents.Consume();

@@ -4,11 +4,12 @@ internal static class EmbeddedKafkaTuning
 {
     /// <summary>
     /// Consumer settings for the embedded cluster: its brokers answer an empty fetch only after the
-    /// whole fetch.wait.max.ms (500 ms by default), which would be the pipeline's latency per hop.
+    /// whole fetch.wait.max.ms (500 ms by default), which would be the pipeline's latency per hop. 5 ms costs an idle
+    /// consumer 200 empty fetches a second per broker and puts 2.5 ms on a hop on average (20 ms put 10 ms).
     /// Real brokers answer as soon as data arrives and keep the defaults.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithEmbeddedKafkaTuning(this IResourceBuilder<ProjectResource> service, InfrastructureSettings infrastructure) =>
         infrastructure.Mode == InfrastructureMode.Embedded
-            ? service.WithEnvironment("Messaging__Kafka__Consumer__fetch.wait.max.ms", "20")
+            ? service.WithEnvironment("Messaging__Kafka__Consumer__fetch.wait.max.ms", "5")
             : service;
 }
