@@ -26,7 +26,16 @@ internal static class BoundedStart
     {
         using var deadline = new CancellationTokenSource(timeout);
         var started = app.StartAsync(deadline.Token);
-        await WaitHealthyAsync(app, resources, timeout, logHint, deadline.Token);
+        try
+        {
+            await WaitHealthyAsync(app, resources, timeout, logHint, deadline.Token);
+        }
+        catch (ResourceNotReadyException)
+        {
+            // StartAsync is still waiting for the services that wait for the broker: release it before the teardown.
+            await deadline.CancelAsync();
+            throw;
+        }
         try
         {
             await started.WaitAsync(deadline.Token);
@@ -78,7 +87,7 @@ internal static class BoundedStart
         string? ended)
     {
         app.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(resource, out var current);
-        var message = NotHealthyMessage(resource, current?.Snapshot, timeout, logHint) + (ended is null ? "" : $" {ended}");
+        var message = NotHealthyMessage(resource, current?.Snapshot, timeout, logHint, ended: ended is not null);
         var tail = await LogTailAsync(app, current?.ResourceId, 20);
         return new ResourceNotReadyException(tail.Count > 0 ? $"{message}\n--- last {tail.Count} lines of {resource}'s log ---\n{string.Join('\n', tail)}" : message);
     }
@@ -116,11 +125,12 @@ internal static class BoundedStart
     }
 
     /// <summary>What the failure says: the resource, how long it was given, its state, health and exit code, its health checks' answers, and its log.</summary>
-    internal static string NotHealthyMessage(string resource, CustomResourceSnapshot? snapshot, TimeSpan timeout, string logHint)
+    internal static string NotHealthyMessage(string resource, CustomResourceSnapshot? snapshot, TimeSpan timeout, string logHint, bool ended = false)
     {
+        var what = ended ? $"{resource} ended before it was healthy" : $"{resource} was not healthy within {Describe(timeout)}";
         if (snapshot is null)
         {
-            return $"{resource} was not healthy within {Describe(timeout)}: it has no state (not in the model, or never started). Its log: {logHint}";
+            return $"{what}: it has no state (not in the model, or never started). Its log: {logHint}";
         }
 
         var state = snapshot.State?.Text is { Length: > 0 } text ? text : "unknown";
@@ -130,7 +140,7 @@ internal static class BoundedStart
             .Where(report => report.Status is not Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
             .Select(report => $"{report.Name}: {report.Description ?? report.ExceptionText?.Split('\n')[0] ?? report.Status?.ToString() ?? "no answer yet"}")
             .ToList();
-        return $"{resource} was not healthy within {Describe(timeout)}: state {state}, health {health}{exit}" +
+        return $"{what}: state {state}, health {health}{exit}" +
                (reports.Count > 0 ? $" ({string.Join("; ", reports)})" : "") + $". Its log: {logHint}";
     }
 
