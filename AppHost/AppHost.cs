@@ -29,7 +29,9 @@ else
 // Every service below: a plain HTTP endpoint with /health, trace sampling, prompt tiering and the Schema Registry
 // (HpcServices.AddService); what follows each is what differs.
 
-// The Kafka application: generators -> partitioned topics -> exactly-once processor -> CSV sink.
+// The Kafka application: generators -> partitioned topics -> exactly-once processor -> CSV sink. Its services start
+// once RabbitMQ (when its application runs) has booted, or after 15 s at most: RabbitMQ's boot and then its services
+// are the start-up's longest chain on two cores (StartupOrdering).
 if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
 {
     // Generators: one seeded cluster simulation, two streams (Avro on Kafka).
@@ -37,7 +39,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
     {
         builder.AddService<Projects.HpcAspire_Generator>(name, schemaRegistry)
             .WithClusterSimulation(stream)
-            .WithKafka(kafka);
+            .WithKafka(kafka).StartsAfter("rabbitmq");
     }
 
     // Processor: readings joined to jobs, statistics, anomalies and energy per job, exactly once.
@@ -47,7 +49,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
             .WithConfigurationSections("Cluster", "Processor")
             .WithEnvironment("Processor__InstanceId", instance.ToString())
             .WithEmbeddedKafkaTuning(infrastructure)
-            .WithKafka(kafka);
+            .WithKafka(kafka).StartsAfter("rabbitmq");
     }
 
     // Sink: the processor's results as CSV files; what it cannot use goes to dead-letters.
@@ -55,7 +57,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
         .WithConfigurationSections("Sink")
         .WithLocalData("Sink__OutputDirectory", infrastructure, "sink")
         .WithEmbeddedKafkaTuning(infrastructure)
-        .WithKafka(kafka);
+        .WithKafka(kafka).StartsAfter("rabbitmq");
 }
 
 // The same application over RabbitMQ: readings routed by node through a topic exchange and sharded by a

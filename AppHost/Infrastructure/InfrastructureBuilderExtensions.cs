@@ -24,6 +24,7 @@ internal static class InfrastructureBuilderExtensions
         }
 
         builder.Services.AddSingleton(settings);
+        builder.Services.AddPromptReadiness();
         builder.ReportStartupProgress();
         builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
         {

@@ -26,6 +26,9 @@ internal sealed record PipelineTarget(string Name, string Application, string Si
         Destinations = BudgetDestinations.RabbitMQ,
     };
 
+    /// <summary>The broker the services wait for: it must be healthy first, within <see cref="BoundedStart.BrokerTimeout"/>.</summary>
+    public string Broker => Settings.Contains("Application:Transports=RabbitMQ") ? "rabbitmq" : "kafka";
+
     /// <summary>The services that must be up before the generators' first tick.</summary>
     public IEnumerable<string> Services => new[] { "processor", "sink", "node-reading-generator", "job-event-generator" }.Select(s => ResourcePrefix + s);
 }
@@ -153,9 +156,20 @@ internal static class PipelineBenchmark
         builder.Services.AddLogging(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(logs));
         Console.Error.WriteLine($"  {target.Name} at {rate:N0}/s (run {run}): services' logs in {logFile}");
         await using var app = await builder.BuildAsync();
-        await app.StartAsync();
+        var logHint = $"{logFile} (the AppHost's, with every resource's console)" +
+                      (target.Broker == "rabbitmq" ? $"; the broker's files (erl_crash.dump if its VM died) in {Path.Combine(dataDirectory, "rabbitmq")}" : "");
+        try
+        {
+            await BoundedStart.StartAsync(app, [target.Broker], BoundedStart.BrokerTimeout, logHint);
+        }
+        catch (ResourceNotReadyException failure)
+        {
+            BoundedStart.ReportAndBoundTeardown(failure);
+            throw;
+        }
+
         await using var events = new ServiceLogEvents(app, target.Services);
-        await ReportReadinessAsync(app, target, start);
+        await ReportReadinessAsync(app, target, start, logHint);
 
         var sink = new CsvTail(Path.Combine(dataDirectory, target.SinkFolder, "enriched-readings"));
         var warmupEnds = start + options.Warmup;
@@ -273,13 +287,18 @@ internal static class PipelineBenchmark
     /// whose services come up late starts with a backlog (the generator skips the ticks it missed; the backlog
     /// counts them), which at high rates can outgrow the embedded cluster's retention: it is flagged, not hidden.
     /// </summary>
-    private static async Task ReportReadinessAsync(DistributedApplication app, PipelineTarget target, DateTime start)
+    private static async Task ReportReadinessAsync(DistributedApplication app, PipelineTarget target, DateTime start, string logHint)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
-        foreach (var service in target.Services)
+        var bound = TimeSpan.FromMinutes(3);
+        using var timeout = new CancellationTokenSource(bound);
+        try
         {
-            await notifications.WaitForResourceHealthyAsync(service, timeout.Token);
+            await BoundedStart.WaitHealthyAsync(app, [.. target.Services], bound, logHint, timeout.Token);
+        }
+        catch (ResourceNotReadyException failure)
+        {
+            BoundedStart.ReportAndBoundTeardown(failure);
+            throw;
         }
 
         var spare = (start - DateTime.UtcNow).TotalSeconds;

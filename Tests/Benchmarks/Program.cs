@@ -19,7 +19,17 @@ using HpcAspire.Benchmarks.ClusterExperiments;
 // dotnet run -c Release --project Tests/Benchmarks -- profile [kafka|rabbitmq|both] [rates…] [--runs n] [--experiment name] [--env NAME=value …] [--quick]
 //                                                    (Part 4's loop times per service from the loop stage histograms; `profile table` prints them)
 // dotnet run -c Release --project Tests/Benchmarks -- cluster-plots [--results folder] [--images folder]   (PNGs from the cluster results files)
-return args.FirstOrDefault() switch
+try
+{
+    return await RunAsync();
+}
+catch (ResourceNotReadyException)
+{
+    // Already reported (BoundedStart.ReportAndBoundTeardown), before the AppHost's teardown.
+    return 3;
+}
+
+async Task<int> RunAsync() => args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
     "pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),

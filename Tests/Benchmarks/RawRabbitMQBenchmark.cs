@@ -59,19 +59,16 @@ internal static class RawRabbitMQBenchmark
         var failures = 0;
         await using (var app = await builder.BuildAsync())
         {
-            using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+            Console.Error.WriteLine("raw-rabbitmq: starting the embedded rabbitmq-server …");
+            try
             {
-                Console.Error.WriteLine("raw-rabbitmq: starting the embedded rabbitmq-server …");
-                await app.StartAsync(timeout.Token);
-                try
-                {
-                    await app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync("rabbitmq", timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    Console.Error.WriteLine("raw-rabbitmq: rabbitmq did not become healthy (accept an AMQP connection) within 2 minutes; is rabbitmq-server installed?");
-                    return 1;
-                }
+                await BoundedStart.StartAsync(app, ["rabbitmq"], BoundedStart.BrokerTimeout,
+                    $"the broker's files (erl_crash.dump if its VM died) in {Path.Combine(dataDirectory, "rabbitmq")}; is rabbitmq-server installed?");
+            }
+            catch (ResourceNotReadyException failure)
+            {
+                BoundedStart.ReportAndBoundTeardown(failure);
+                return 1;
             }
 
             var factory = new ConnectionFactory { Uri = new Uri((await app.GetConnectionStringAsync("rabbitmq"))!), AutomaticRecoveryEnabled = false };
