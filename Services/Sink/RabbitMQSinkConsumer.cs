@@ -12,8 +12,8 @@ namespace HpcAspire.Sink;
 /// The sink on RabbitMQ: the results queue into the same CSV files as on Kafka, one series per result kind
 /// (<c>&lt;output&gt;/enriched-readings/sink.results/</c>, <c>&lt;output&gt;/job-energy/sink.results/</c>). A message
 /// holds one result or a batch of enriched readings. Every <c>BatchSize</c> rows, half the batch prefetch in messages,
-/// or <c>BatchInterval</c> the files are checkpointed (flushed, fsynced, positions recorded) and only then is
-/// everything up to the last message acked. A session that ends (the broker went away) reopens the
+/// or <c>BatchInterval</c>, or as soon as no message has come for <c>IdleCheckpoint</c>, the files are checkpointed
+/// (flushed, fsynced, positions recorded) and only then is everything up to the last message acked. A session that ends (the broker went away) reopens the
 /// files, which cuts them back to their checkpoint; the broker delivers the unacked messages again, and a result the
 /// files already hold, whatever the copy came from, is skipped by its identity.
 /// </summary>
@@ -23,13 +23,17 @@ internal sealed class RabbitMQSinkConsumer(
 {
     private readonly Dictionary<string, PartitionCsvFiles> _files = [];
     private readonly Stopwatch _sinceCheckpoint = Stopwatch.StartNew();
+    private readonly Stopwatch _sinceMessage = Stopwatch.StartNew();
     private ReceivedMessage? _lastHandled;
     private int _pendingMessages;
     private int _pendingRows;
 
     private SinkOptions Settings => options.Value;
 
-    protected override TimeSpan CheckpointInterval => Settings.BatchInterval;
+    private bool ChecksIdle => Settings.IdleCheckpoint > TimeSpan.Zero && Settings.IdleCheckpoint < Settings.BatchInterval;
+
+    /// <summary>The timer looks every <c>IdleCheckpoint</c> whether the input paused, or else every <c>BatchInterval</c>.</summary>
+    protected override TimeSpan CheckpointInterval => ChecksIdle ? Settings.IdleCheckpoint : Settings.BatchInterval;
 
     protected override Task OnSessionStartAsync(CancellationToken cancellationToken)
     {
@@ -44,8 +48,9 @@ internal sealed class RabbitMQSinkConsumer(
         _pendingMessages = 0;
         _pendingRows = 0;
         core.Forget();
-        Logger.LogInformation("Sinking {Queue} into CSV files under {Directory}; checkpoint every {BatchSize} rows, {Messages} messages or {BatchInterval}",
-            HpcTopology.SinkQueue, Settings.OutputDirectory, Settings.BatchSize, MessagesBeforeCheckpoint(Transport.BatchPrefetch), Settings.BatchInterval);
+        Logger.LogInformation("Sinking {Queue} into CSV files under {Directory}; checkpoint every {BatchSize} rows, {Messages} messages or {BatchInterval}, or after {IdleCheckpoint} without a message",
+            HpcTopology.SinkQueue, Settings.OutputDirectory, Settings.BatchSize, MessagesBeforeCheckpoint(Transport.BatchPrefetch), Settings.BatchInterval,
+            Settings.IdleCheckpoint);
         return Task.CompletedTask;
     }
 
@@ -76,6 +81,7 @@ internal sealed class RabbitMQSinkConsumer(
         }
 
         _lastHandled = message;
+        _sinceMessage.Restart();
         _pendingRows += records;
         if (++_pendingMessages >= MessagesBeforeCheckpoint(Transport.BatchPrefetch) || _pendingRows >= Settings.BatchSize)
         {
@@ -85,8 +91,14 @@ internal sealed class RabbitMQSinkConsumer(
         metrics.LogProgressIfDue();
     }
 
+    /// <summary>
+    /// Due every <c>BatchInterval</c>, and as soon as the input has paused for <c>IdleCheckpoint</c> with rows pending:
+    /// a live stream's rows do not wait for the interval. A sink that is behind is never idle.
+    /// </summary>
     protected override Task OnCheckpointDueAsync(CancellationToken cancellationToken) =>
-        _sinceCheckpoint.Elapsed >= Settings.BatchInterval ? CheckpointAsync(cancellationToken) : Task.CompletedTask;
+        _sinceCheckpoint.Elapsed >= Settings.BatchInterval || (ChecksIdle && _lastHandled is not null && _sinceMessage.Elapsed >= Settings.IdleCheckpoint)
+            ? CheckpointAsync(cancellationToken)
+            : Task.CompletedTask;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
