@@ -4,6 +4,7 @@ using HpcAspire.Benchmarks.ClusterExperiments;
 // dotnet run -c Release --project Tests/Benchmarks -- raw [messages]
 // dotnet run -c Release --project Tests/Benchmarks -- pipeline [rates…]   (readings/s offered, e.g. 1000 20000 50000)
 // dotnet run -c Release --project Tests/Benchmarks -- all [rates…]        (raw, then the pipeline, in one run)
+// dotnet run -c Release --project Tests/Benchmarks -- ceiling [start] [step] [top] [--repeats n] (the highest sustained rate, the median of n searches)
 // dotnet run -c Release --project Tests/Benchmarks -- tracing [rate]      (one rate with traces sampled at 100 %, 1 % and off)
 // dotnet run -c Release --project Tests/Benchmarks -- kafka-processors [rate] (the Kafka application with Processor:Instances 1, 2 and 4 at one offered rate)
 // dotnet run -c Release --project Tests/Benchmarks -- raw-rabbitmq [messages]
@@ -33,6 +34,8 @@ async Task<int> RunAsync() => args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
     "pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
+    "ceiling" => await SustainedCeiling.RunAsync(Rates(fallback: 0).Where(r => r > 0).ToList(),
+        int.Parse(args.SkipWhile(a => a != "--repeats").ElementAtOrDefault(1) ?? "3", System.Globalization.CultureInfo.InvariantCulture)),
     "kafka-processors" => await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(1), Rates(fallback: 20_000))
                           | await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(2), Rates(fallback: 20_000))
                           | await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(4), Rates(fallback: 20_000)),
@@ -62,6 +65,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: raw [messages] | pipeline [offered readings/s …] | all [offered readings/s …] | tracing [offered readings/s]\n" +
                             "       kafka-processors [offered readings/s]\n" +
+                            $"       {SustainedCeiling.Usage}\n" +
                             "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]\n" +
                             "       avro [messages] [--repeats n] [--quick] | serialization-plots | latency-plots | compression [readings] | allocations <trace.nettrace> [frames]\n" +
                             $"       {ClusterExperimentOptions.Usage} | {ClusterPlots.Usage}\n" +

@@ -50,7 +50,7 @@ internal sealed record PipelineRunOptions(string? ResultsFile, string? BudgetFil
     /// <summary>The words of the command line that are options or their values (so the verbs' positional numbers skip them).</summary>
     public static bool IsPositional(IReadOnlyList<string> args, int index) =>
         !args[index].StartsWith("--", StringComparison.Ordinal) &&
-        (index == 0 || args[index - 1] is not ("--results" or "--budget" or "--label" or "--logs" or "--lead" or "--set" or "--warmup" or "--measured"));
+        (index == 0 || args[index - 1] is not ("--results" or "--budget" or "--label" or "--logs" or "--lead" or "--set" or "--warmup" or "--measured" or "--repeats"));
 }
 
 /// <summary>Every log line of the AppHost and of the services' consoles, to one file, so the benchmark's console shows only its progress and results.</summary>
