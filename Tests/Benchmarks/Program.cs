@@ -29,12 +29,17 @@ catch (ResourceNotReadyException)
     // Already reported (BoundedStart.ReportAndBoundTeardown), before the AppHost's teardown.
     return 3;
 }
+catch (ArgumentException badArgument)
+{
+    Console.Error.WriteLine(badArgument.Message); // a value on the command line, named with the fix
+    return 2;
+}
 
 async Task<int> RunAsync() => args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
     "pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
-    "ceiling" => await SustainedCeiling.RunAsync(Rates(fallback: 0).Where(r => r > 0).ToList(),
+    "ceiling" => await SustainedCeiling.RunAsync(args.Where((_, i) => i >= 1 && PipelineRunOptions.IsPositional(args, i)).Select(int.Parse).ToList(),
         int.Parse(args.SkipWhile(a => a != "--repeats").ElementAtOrDefault(1) ?? "3", System.Globalization.CultureInfo.InvariantCulture)),
     "kafka-processors" => await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(1), Rates(fallback: 20_000))
                           | await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(2), Rates(fallback: 20_000))

@@ -37,8 +37,10 @@ internal static class SustainedCeiling
 
     public static async Task<int> RunAsync(IReadOnlyList<int> positional, int repeats)
     {
-        var (start, step, top) = (positional.ElementAtOrDefault(0) is > 0 and var s ? s : 50_000, positional.ElementAtOrDefault(1) is > 0 and var d ? d : 5_000,
-            positional.ElementAtOrDefault(2) is > 0 and var t ? t : 100_000);
+        // Defaults only for what the command line leaves out: a given 0 is refused by Ladder, naming it.
+        var start = positional.Count > 0 ? positional[0] : 50_000;
+        var step = positional.Count > 1 ? positional[1] : 5_000;
+        var top = positional.Count > 2 ? positional[2] : 100_000;
         var ladder = Ladder(start, step, top);
         if (repeats <= 0)
         {
