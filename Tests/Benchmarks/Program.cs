@@ -12,6 +12,7 @@ using HpcAspire.Benchmarks.ClusterExperiments;
 // dotnet run -c Release --project Tests/Benchmarks -- rabbitmq [rates…]   (raw RabbitMQ, then the RabbitMQ application with 1, 2 and 4 processors, in one run)
 // dotnet run -c Release --project Tests/Benchmarks -- avro [messages] [--repeats n] [--quick] [--out file] (JSON, Apache.Avro and the contracts' codecs: bytes and CPU per message)
 // dotnet run -c Release --project Tests/Benchmarks -- serialization-plots   (docs/images/bonus1-*.png from docs/results/bonus1)
+// dotnet run -c Release --project Tests/Benchmarks -- runs-table [runs.csv]  (the medians of docs/results/pipeline/runs.csv per application, settings and rate)
 // dotnet run -c Release --project Tests/Benchmarks -- latency-plots         (docs/images/latency-*.png from docs/results/latency)
 // dotnet run -c Release --project Tests/Benchmarks -- compression [readings] (bytes per reading in a batch: none, LZ4, zstd)
 // dotnet run -c Release --project Tests/Benchmarks -- allocations <trace.nettrace> [frames] (a service's allocations by type and stack, from dotnet-trace --profile gc-verbose)
@@ -59,6 +60,7 @@ async Task<int> RunAsync() => args.FirstOrDefault() switch
     "cluster-plots" => ClusterPlots.Run(args[1..]),
     "latency-plots" => HpcAspire.Benchmarks.Latency.LatencyPlots.Run(args[1..]), // [results folder] [images folder]: docs/images/latency-*.png from docs/results/latency
     "profile" => await HpcAspire.Benchmarks.Profiling.ProfileCommand.RunAsync(args[1..]), // Part 4's loop times: see ProfileCommand.Usage
+    "runs-table" => HpcAspire.Benchmarks.Figures.RunsTable.Run(args[1..]), // [runs.csv]: the medians per application, settings and rate, as docs/benchmarks.md gives them
     "figures" => HpcAspire.Benchmarks.Figures.FigureCommand.Run(args[1..]), // [results folder] [images folder]: every plot of the report from docs/results, with docs/images/figures.json
     "all" => await RawKafkaBenchmark.RunAsync(300_000) | await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
     _ => Usage(),
@@ -72,7 +74,7 @@ static int Usage()
                             "       kafka-processors [offered readings/s]\n" +
                             $"       {SustainedCeiling.Usage}\n" +
                             "       raw-rabbitmq [messages] | rabbitmq-pipeline [processors] [offered readings/s …] | rabbitmq [offered readings/s …]\n" +
-                            "       avro [messages] [--repeats n] [--quick] | serialization-plots | latency-plots | compression [readings] | allocations <trace.nettrace> [frames]\n" +
+                            "       avro [messages] [--repeats n] [--quick] | serialization-plots | latency-plots | runs-table [runs.csv] | compression [readings] | allocations <trace.nettrace> [frames]\n" +
                             $"       {ClusterExperimentOptions.Usage} | {ClusterPlots.Usage}\n" +
                             $"       {HpcAspire.Benchmarks.Profiling.ProfileCommand.Usage}");
     return 2;
