@@ -53,6 +53,7 @@ internal sealed partial class ProcessingSession : IDisposable
     private readonly int _statePartitions;
 
     private readonly ProcessorCore _core;
+    private readonly TransactionPace _pace;
     private readonly HashSet<int> _ownedReadings = [];
     private readonly Dictionary<TopicPartition, long> _nextOffset = [];
     private bool _failed;
@@ -116,6 +117,7 @@ internal sealed partial class ProcessingSession : IDisposable
         }
 
         _core = new ProcessorCore(_options, settings.Nodes, _jobEventPartitions, batches: false, registry, metrics, tracing.Stages);
+        _pace = new TransactionPace(_options, metrics, logger);
 
         // A job-event partition's events are judged by the owner of the share partition that snapshots its table.
         _jobEvents = new JobEventIntake(jobs, _options.JobEventsTopic, _jobEventPartitions, settings.Nodes, _core, jobEventDecoder,
@@ -131,7 +133,7 @@ internal sealed partial class ProcessingSession : IDisposable
             while (!stoppingToken.IsCancellationRequested)
             {
                 var loopStartedAt = PipelineStages.Now();
-                var batchEnd = clock.Elapsed + TimeSpan.FromMilliseconds(_options.BatchMilliseconds);
+                var batchEnd = clock.Elapsed + _pace.Next(ReadingsBacklog());
                 var count = 0;
                 _jobEvents.Consume();
                 while (count < _options.BatchSize && clock.Elapsed < batchEnd && !stoppingToken.IsCancellationRequested)
@@ -263,6 +265,24 @@ internal sealed partial class ProcessingSession : IDisposable
 
         _core.Drain();
         Send(source: null);
+    }
+
+    /// <summary>
+    /// The readings not yet read from this session's reading partitions: each one's high watermark as the consumer's
+    /// last fetch reported it (no broker call) less the next offset to handle. A partition not yet read counts nothing.
+    /// </summary>
+    private long ReadingsBacklog()
+    {
+        long backlog = 0;
+        foreach (var (tp, next) in _nextOffset)
+        {
+            if (next >= 0 && tp.Topic == _options.ReadingsTopic && _group.GetWatermarkOffsets(tp) is { High.Value: >= 0 } watermarks)
+            {
+                backlog += Math.Max(0, watermarks.High.Value - next);
+            }
+        }
+
+        return backlog;
     }
 
     private void Backpressure()

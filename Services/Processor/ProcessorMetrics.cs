@@ -18,7 +18,11 @@ internal sealed class ProcessorMetrics
             "Redelivered or republished messages the state already held (RabbitMQ), skipped rather than dead-lettered.");
         ReadingPauses = meter.CreateCounter<long>("hpcaspire.processor.reading_pauses", "{pause}",
             "Times the reading partitions were paused because Processor:MaxWaitingReadings readings waited for the scheduler's clock.");
+        CatchUpTransactions = meter.CreateCounter<long>("hpcaspire.processor.catch_up_transactions", "{transaction}",
+            "Transactions run for Processor:CatchUpBatchMilliseconds because the processor was Processor:CatchUpBacklog readings behind or more.");
     }
+
+    public Counter<long> CatchUpTransactions { get; }
 
     public Counter<long> ReadingPauses { get; }
 

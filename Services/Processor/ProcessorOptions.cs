@@ -31,7 +31,8 @@ public sealed class ProcessorOptions
 
     /// <summary>
     /// At most this many messages per transaction (Kafka; on RabbitMQ checkpoints follow <see cref="CheckpointMilliseconds"/>)…
-    /// Keeping up, a transaction ends on its time; behind, on this count. A transaction's snapshots cost the same
+    /// Keeping up, a transaction ends on its time (<see cref="BatchMilliseconds"/>, or <see cref="CatchUpBatchMilliseconds"/>
+    /// while catching up); far behind, on this count. A transaction's snapshots cost the same
     /// however many readings it holds, so a processor that is behind catches up faster with more in each: at 5,000,
     /// a start-up backlog at 30,000 readings/s grew until it passed the embedded cluster's retention.
     /// </summary>
@@ -44,6 +45,20 @@ public sealed class ProcessorOptions
     /// commits, five sets of snapshots a second instead of twenty) is the throughput end, for 50,000/s and more.
     /// </summary>
     public int BatchMilliseconds { get; set; } = 50;
+
+    /// <summary>
+    /// At least this many readings behind (the processor's reading partitions, their high watermarks as the consumer
+    /// last fetched them less its positions), transactions run for <see cref="CatchUpBatchMilliseconds"/> until the
+    /// backlog is below half of it. 10,000 is half a second of readings at 20,000/s, a fifth at 50,000/s: a processor
+    /// that keeps up stays far below it, one that has fallen behind (a start-up, a restart, a burst) crosses it at once.
+    /// </summary>
+    public int CatchUpBacklog { get; set; } = 10_000;
+
+    /// <summary>
+    /// The transactions' length while catching up (never shorter than <see cref="BatchMilliseconds"/>): the throughput
+    /// end's 200 ms and a little more, as the readings waiting behind the backlog lose nothing to it.
+    /// </summary>
+    public int CatchUpBatchMilliseconds { get; set; } = 250;
 
     /// <summary>
     /// On RabbitMQ, at most this long between checkpoints (state file written, inputs acked). Each writes the state of
@@ -66,6 +81,12 @@ public sealed class ProcessorOptions
         if (InstanceId < 0 || BatchSize < 1 || BatchMilliseconds < 1 || CheckpointMilliseconds < 1 || MaxWaitingReadings < 1)
         {
             throw new ArgumentException("Processor:InstanceId must be 0 or more; BatchSize, BatchMilliseconds, CheckpointMilliseconds and MaxWaitingReadings at least 1.");
+        }
+
+        if (CatchUpBacklog < 1 || CatchUpBatchMilliseconds < 1)
+        {
+            throw new ArgumentException(
+                $"Processor:CatchUpBacklog is {CatchUpBacklog} and Processor:CatchUpBatchMilliseconds {CatchUpBatchMilliseconds}; both must be at least 1 (e.g. 10000 readings and 250 ms).");
         }
 
         if (Instances < 1)

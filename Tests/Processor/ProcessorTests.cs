@@ -53,6 +53,31 @@ public sealed class ProcessorTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_processor_that_starts_behind_catches_up_with_long_transactions_and_writes_exactly_the_same_results()
+    {
+        var expected = Expected.Value;
+        await using var pipeline = ProcessorPipeline.Start();
+        using (var producer = pipeline.CreateProducer())
+        {
+            pipeline.Produce(producer, expected.Ticks);
+        }
+
+        // The whole input is waiting before the processor starts: far more than this threshold behind.
+        using var processor = pipeline.StartProcessor(0, [.. ClusterSettings, "--Processor:CatchUpBacklog=1000", "--Processor:CatchUpBatchMilliseconds=400"]);
+        await WaitForResultsAsync(pipeline, expected, TimeSpan.FromSeconds(60));
+        await Task.Delay(1000);
+        var readings = pipeline.ReadAll<EnrichedReading>(ProcessorPipeline.Enriched);
+        var energies = pipeline.ReadAll<JobEnergy>(ProcessorPipeline.JobEnergy);
+
+        Assert.Contains("Catching up: ", processor.Output);
+        Assert.Contains("transactions of 400 ms", processor.Output);
+        Assert.Contains("Caught up: ", processor.Output);
+        AssertSameMultiset(expected.Readings.Select(ExpectedResults.Describe), readings.Select(r => ExpectedResults.Describe(r.Value)), processor.Output);
+        AssertSameMultiset(expected.Energies.Select(ExpectedResults.Describe), energies.Select(e => ExpectedResults.Describe(e.Value)), processor.Output);
+        Assert.Empty(pipeline.ReadRaw(ProcessorPipeline.DeadLetters));
+    }
+
+    [Fact]
     public async Task An_enriched_reading_carries_its_readings_trace_on_unsampled_as_it_came_or_sampled_from_the_processors_send()
     {
         var expected = Expected.Value;
