@@ -35,6 +35,9 @@ internal sealed class RabbitMQSinkConsumer(
     /// <summary>The timer looks every <c>IdleCheckpoint</c> whether the input paused, or else every <c>BatchInterval</c>.</summary>
     protected override TimeSpan CheckpointInterval => ChecksIdle ? Settings.IdleCheckpoint : Settings.BatchInterval;
 
+    /// <summary>With no message handled since the last checkpoint a tick has nothing to make durable, and leaves the deliveries their turn.</summary>
+    protected override bool CheckpointPending => _lastHandled is not null;
+
     protected override Task OnSessionStartAsync(CancellationToken cancellationToken)
     {
         CloseFiles();
