@@ -38,6 +38,7 @@ internal sealed class GroupedBarChart(string title, string xLabel, string yLabel
             var (name, values, runs, notes) = _series[s];
             var color = Palette[s % Palette.Length];
             var bars = new List<Bar>();
+            var overlays = new List<Action>(); // drawn after the bars, so that the bars do not hide them
             for (var g = 0; g < groups.Count; g++)
             {
                 var x = g - 0.4 + width1 * (s + 0.5);
@@ -49,28 +50,35 @@ internal sealed class GroupedBarChart(string title, string xLabel, string yLabel
                     // The whisker spans the runs' range (min to max), capped at both ends; the dots are the runs.
                     var (low, high) = (points.Min(), points.Max());
                     var cap = width1 * 0.25;
-                    foreach (var (x1, y1, x2, y2) in new[] { (x, low, x, high), (x - cap, low, x + cap, low), (x - cap, high, x + cap, high) })
+                    overlays.Add(() =>
                     {
-                        var whisker = plot.Add.Line(x1, y1, x2, y2);
-                        whisker.LineColor = Colors.Black;
-                        whisker.LineWidth = 1.2f;
-                    }
+                        foreach (var (x1, y1, x2, y2) in new[] { (x, low, x, high), (x - cap, low, x + cap, low), (x - cap, high, x + cap, high) })
+                        {
+                            var whisker = plot.Add.Line(x1, y1, x2, y2);
+                            whisker.LineColor = Colors.Black;
+                            whisker.LineWidth = 1.2f;
+                        }
 
-                    var dots = plot.Add.Scatter(points.Select(_ => x).ToArray(), points.ToArray(), Colors.Black);
-                    dots.LineWidth = 0;
-                    dots.MarkerSize = 6;
+                        var dots = plot.Add.Scatter(points.Select(_ => x).ToArray(), points.ToArray(), Colors.Black);
+                        dots.LineWidth = 0;
+                        dots.MarkerSize = 6;
+                    });
                     top = Math.Max(top, high);
                 }
 
                 if (notes?[g] is { Length: > 0 } note)
                 {
-                    var text = plot.Add.Text(note, x, value);
-                    text.LabelFontSize = 11;
-                    text.LabelAlignment = Alignment.LowerCenter;
+                    overlays.Add(() =>
+                    {
+                        var text = plot.Add.Text(note, x, value);
+                        text.LabelFontSize = 11;
+                        text.LabelAlignment = Alignment.LowerCenter;
+                    });
                 }
             }
 
             plot.Add.Bars(bars);
+            overlays.ForEach(draw => draw());
             legend.Add(new LegendItem { LabelText = name, FillColor = color });
         }
 
