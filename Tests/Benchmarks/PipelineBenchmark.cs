@@ -177,6 +177,7 @@ internal static class PipelineBenchmark
         long writtenAtStart = 0;
         long backlogAtStart = 0;
         var cpuAtStart = new Dictionary<string, double>();
+        var machineAtStart = default(MachineCpu);
         StageHistograms? histogramsAtStart = null;
         var (progressAt, rowsAtProgress) = (start, 0L);
         while (DateTime.UtcNow < measureEnds)
@@ -197,6 +198,7 @@ internal static class PipelineBenchmark
                 writtenAtStart = sink.Rows;
                 backlogAtStart = Sent(now) - sink.Rows;
                 cpuAtStart = CpuSeconds();
+                machineAtStart = MachineCpu.Read();
                 histogramsAtStart = StageHistograms.Read(metricsDirectory);
             }
         }
@@ -209,7 +211,11 @@ internal static class PipelineBenchmark
         var histograms = StageHistograms.Read(metricsDirectory).Minus(histogramsAtStart ?? StageHistograms.Empty);
         var memory = PeakWorkingSets();
         var cpu = CpuSeconds().ToDictionary(c => c.Key, c => (c.Value - cpuAtStart.GetValueOrDefault(c.Key)) / options.Measured.TotalSeconds);
+        var machine = MachineCpu.Read().Since(machineAtStart);
         Console.Error.WriteLine($"  CPU cores used over the measured window at {rate:N0}/s: " + string.Join(", ", cpu.Select(c => $"{c.Key} {c.Value:F2}")));
+        // A shared host shows in the guest only as slower CPU: say how much of the machine's time the host took.
+        Console.Error.WriteLine($"  the machine over the measured window: {machine.IdlePercent:0} % idle, {machine.StealPercent:0} % of its CPU time taken by the host (steal)" +
+                                (machine.StealPercent >= 5 ? ": the services ran on less than the machine's cores" : ""));
         Console.Error.WriteLine($"  from the start: {events.Summary()}");
 
         var endToEnd = histograms.EndToEnd(target.ResourcePrefix + "sink");
@@ -231,10 +237,15 @@ internal static class PipelineBenchmark
             : written == 0 ? "NO: no row written in the measured window"
             : offsetResets > 0 ? $"NO: {offsetResets} offset resets (readings lost to the retention)"
             : $"NO: backlog grew by {grew:N0} ({grew / options.Measured.TotalSeconds:N0}/s)";
+        if (!sustained && machine.StealPercent >= 5)
+        {
+            verdict += $"; the host took {machine.StealPercent:0} % of the CPU (steal)";
+        }
+
         if (options.ResultsFile is { } resultsFile)
         {
             AppendRun(resultsFile, target, rate, run, run == 1 && options.Cold, written / options.Measured.TotalSeconds, backlogAtStart, backlogAtEnd,
-                endToEnd, offsetResets, sustained, memory, cpu, [.. target.Settings, .. settings]);
+                endToEnd, offsetResets, sustained, memory, cpu, machine, [.. target.Settings, .. settings]);
         }
 
         return new RunResult($"| {rate:N0} | {nodes} × {ticksPerSecond:0.##} | {written / options.Measured.TotalSeconds:N0} | {backlogAtStart:N0} → {backlogAtEnd:N0} | " +
@@ -245,22 +256,37 @@ internal static class PipelineBenchmark
         long Sent(DateTime at) => at < start ? 0 : ((long)((at - start).TotalSeconds * ticksPerSecond) + 1) * nodes;
     }
 
+    /// <summary>The columns of a results file (<c>--results</c>), one row per measured run.</summary>
+    internal const string ResultsHeader = "application,offered_per_s,run,cold,written_per_s,backlog_start,backlog_end,p50_ms,p99_ms,offset_resets,sustained," +
+                                          "generator_mb,processor_mb,sink_mb,generator_cores,processor_cores,sink_cores,other_cores,steal_pct,date,commit,settings";
+
+    /// <summary>The header of a results file written with other columns than <see cref="ResultsHeader"/>; null for a new, empty or matching file.</summary>
+    internal static string? OtherColumns(string file) =>
+        File.Exists(file) && new FileInfo(file).Length > 0 && File.ReadLines(file).First() is var first && first != ResultsHeader ? first : null;
+
     private static void AppendRun(string file, PipelineTarget target, int rate, int run, bool cold, double writtenPerSecond, long backlogStart,
         long backlogEnd, Histogram endToEnd, int offsetResets, bool sustained, IReadOnlyDictionary<string, long> memory, IReadOnlyDictionary<string, double> cpu,
-        IReadOnlyList<string> settings)
+        MachineCpu machine, IReadOnlyList<string> settings)
     {
-        const string header = "application,offered_per_s,run,cold,written_per_s,backlog_start,backlog_end,p50_ms,p99_ms,offset_resets,sustained," +
-                              "generator_mb,processor_mb,sink_mb,generator_cores,processor_cores,sink_cores,other_cores,date,commit,settings";
+        var header = ResultsHeader;
         var services = new[] { "generator", "processor", "sink" };
         var other = cpu.Where(c => !services.Contains(c.Key)).Sum(c => c.Value);
         var row = string.Join(',', target.Application, rate, run, cold ? "true" : "false", F(writtenPerSecond, "0"), backlogStart, backlogEnd,
             F(endToEnd.Percentile(0.50), "0.0"), F(endToEnd.Percentile(0.99), "0.0"), offsetResets, sustained ? "true" : "false",
             memory.GetValueOrDefault("generator"), memory.GetValueOrDefault("processor"), memory.GetValueOrDefault("sink"),
             F(cpu.GetValueOrDefault("generator"), "0.00"), F(cpu.GetValueOrDefault("processor"), "0.00"), F(cpu.GetValueOrDefault("sink"), "0.00"),
-            F(other, "0.00"), DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), GitCommit(),
+            F(other, "0.00"), F(machine.StealPercent, "0"), DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), GitCommit(),
             // What the run changed from the defaults, beside the application (traces sampled at 1 % in every run).
             string.Join(' ', settings.Where(s => !s.StartsWith("OTEL_", StringComparison.Ordinal) && !s.StartsWith("Application:Transports=", StringComparison.Ordinal))));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        if (OtherColumns(file) is { } existing)
+        {
+            // A row under another file's columns would be read as the wrong figures.
+            Console.Error.WriteLine($"  NOT appended: {file} has other columns ({existing.Split(',').Length} of them, this run writes {header.Split(',').Length}); " +
+                                    "give --results a new file, or move the old one aside");
+            return;
+        }
+
         File.AppendAllText(file, (File.Exists(file) && new FileInfo(file).Length > 0 ? "" : header + "\n") + row + "\n");
         Console.Error.WriteLine($"  appended run {run} to {file}");
 

@@ -40,8 +40,7 @@ async Task<int> RunAsync() => args.FirstOrDefault() switch
 {
     "raw" => await RawKafkaBenchmark.RunAsync(args.Skip(1).Select(int.Parse).FirstOrDefault(300_000)),
     "pipeline" => await PipelineBenchmark.RunAsync(PipelineTarget.Kafka, Rates()),
-    "ceiling" => await SustainedCeiling.RunAsync(args.Where((_, i) => i >= 1 && PipelineRunOptions.IsPositional(args, i)).Select(int.Parse).ToList(),
-        int.Parse(args.SkipWhile(a => a != "--repeats").ElementAtOrDefault(1) ?? "3", System.Globalization.CultureInfo.InvariantCulture)),
+    "ceiling" => await SustainedCeiling.RunAsync(Positional(), args.SkipWhile(a => a != "--repeats").ElementAtOrDefault(1) is { } n ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : null),
     "kafka-processors" => await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(1), Rates(fallback: 20_000))
                           | await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(2), Rates(fallback: 20_000))
                           | await PipelineBenchmark.RunAsync(PipelineTarget.KafkaProcessors(4), Rates(fallback: 20_000)),
@@ -66,7 +65,10 @@ async Task<int> RunAsync() => args.FirstOrDefault() switch
     _ => Usage(),
 };
 
-List<int> Rates(int skip = 1, int? fallback = null) => args.Where((_, i) => i >= skip && PipelineRunOptions.IsPositional(args, i)).Select(int.Parse).ToList() is { Count: > 0 } rates ? rates : fallback is { } rate ? [rate] : [1_000, 20_000, 50_000];
+// The numbers after the verb (and after its first <skip> - 1 words) that are not an option's value.
+List<int> Positional(int skip = 1) => args.Where((_, i) => i >= skip && PipelineRunOptions.IsPositional(args, i)).Select(int.Parse).ToList();
+
+List<int> Rates(int skip = 1, int? fallback = null) => Positional(skip) is { Count: > 0 } rates ? rates : fallback is { } rate ? [rate] : [1_000, 20_000, 50_000];
 
 static int Usage()
 {

@@ -35,28 +35,35 @@ internal static class SustainedCeiling
         return (highest, kept.Count == runs.Count && highest == top);
     }
 
-    public static async Task<int> RunAsync(IReadOnlyList<int> positional, int repeats)
+    /// <summary>
+    /// The searches the command line asks for: <c>ceiling [start] [step] [top] [--repeats n]</c>, with 50,000, 5,000,
+    /// 100,000 and 3 only for what it leaves out. Every value is checked here, before any run: a given 0 is refused,
+    /// naming it, not defaulted.
+    /// </summary>
+    public static (int Start, int Step, int Top, int Repeats, IReadOnlyList<int> Ladder) Plan(IReadOnlyList<int> positional, int? repeats)
     {
-        // Defaults only for what the command line leaves out: a given 0 is refused by Ladder, naming it.
         var start = positional.Count > 0 ? positional[0] : 50_000;
         var step = positional.Count > 1 ? positional[1] : 5_000;
         var top = positional.Count > 2 ? positional[2] : 100_000;
         var ladder = Ladder(start, step, top);
-        if (repeats <= 0)
-        {
-            throw new ArgumentException($"--repeats {repeats}: give the number of searches, e.g. --repeats 3.");
-        }
+        return repeats is null or > 0
+            ? (start, step, top, repeats ?? 3, ladder)
+            : throw new ArgumentException($"--repeats {repeats}: give the number of searches, e.g. --repeats 3.");
+    }
 
+    public static async Task<int> RunAsync(IReadOnlyList<int> positional, int? repeats)
+    {
+        var (start, step, top, searchCount, ladder) = Plan(positional, repeats);
         var options = PipelineRunOptions.FromCommandLine();
-        Console.WriteLine($"ceiling (Kafka): {repeats} searches from {start:N0}/s up by {step:N0}/s to {top:N0}/s, each run {options.Warmup.TotalSeconds:0} s warm-up " +
+        Console.WriteLine($"ceiling (Kafka): {searchCount} searches from {start:N0}/s up by {step:N0}/s to {top:N0}/s, each run {options.Warmup.TotalSeconds:0} s warm-up " +
                           $"and {options.Measured.TotalSeconds:0} s measured; a search stops at its first run that is not sustained");
         var searches = new List<(IReadOnlyList<(int Rate, bool Sustained)> Runs, int Highest, bool ReachedTop)>();
-        for (var search = 1; search <= repeats; search++)
+        for (var search = 1; search <= searchCount; search++)
         {
             var runs = new List<(int Rate, bool Sustained)>();
             foreach (var rate in ladder)
             {
-                Console.Error.WriteLine($"ceiling: search {search} of {repeats}, {rate:N0}/s");
+                Console.Error.WriteLine($"ceiling: search {search} of {searchCount}, {rate:N0}/s");
                 var run = await PipelineBenchmark.RunOnceAsync(PipelineTarget.Kafka, rate, options);
                 runs.Add((rate, run.Sustained));
                 Console.Error.WriteLine($"ceiling: search {search}, {rate:N0}/s: {(run.Sustained ? "sustained" : $"NOT sustained ({run.Verdict})")}");
@@ -81,7 +88,7 @@ internal static class SustainedCeiling
 
         var median = Statistics.Median(searches.Select(s => (double)s.Highest));
         Console.WriteLine();
-        Console.WriteLine($"Highest sustained rate, the median of {repeats} searches: {median.ToString("N0", CultureInfo.InvariantCulture)} readings/s");
+        Console.WriteLine($"Highest sustained rate, the median of {searchCount} searches: {median.ToString("N0", CultureInfo.InvariantCulture)} readings/s");
         if (searches.Any(s => s.Highest == 0))
         {
             Console.WriteLine($"FAILED: a search could not keep up even at its first rate, {start:N0}/s");

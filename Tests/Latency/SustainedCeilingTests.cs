@@ -25,6 +25,25 @@ public sealed class SustainedCeilingTests
     }
 
     [Fact]
+    public void The_plan_takes_the_values_given_and_defaults_only_those_left_out()
+    {
+        Assert.Equal((40_000, 5_000, 50_000, 2), Trim(SustainedCeiling.Plan([40_000, 5_000, 50_000], 2)));
+        Assert.Equal((45_000, 5_000, 100_000, 3), Trim(SustainedCeiling.Plan([45_000], null)));
+        Assert.Equal([40_000, 45_000, 50_000], SustainedCeiling.Plan([40_000, 5_000, 50_000], 1).Ladder);
+
+        static (int, int, int, int) Trim((int Start, int Step, int Top, int Repeats, IReadOnlyList<int> Ladder) plan) => (plan.Start, plan.Step, plan.Top, plan.Repeats);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void A_repeat_count_below_one_is_refused_before_any_run(int repeats)
+    {
+        var refused = Assert.Throws<ArgumentException>(() => SustainedCeiling.Plan([50_000], repeats));
+        Assert.Contains($"--repeats {repeats}", refused.Message);
+    }
+
+    [Fact]
     public void The_highest_sustained_rate_is_the_last_before_the_first_run_that_fell_behind()
     {
         Assert.Equal((55_000, false), SustainedCeiling.Highest([(50_000, true), (55_000, true), (60_000, false)], top: 80_000));

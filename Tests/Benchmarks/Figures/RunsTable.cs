@@ -30,8 +30,8 @@ internal static class RunsTable
     public static IEnumerable<string> Lines(IReadOnlyList<ResultRow> runs)
     {
         yield return "| application | settings | offered/s | written/s (runs) | p50 ms (runs) | p99 ms (runs) | median p50 / p99 ms | sustained | " +
-                     "cores: generator, processor, sink, other (median) | peak MB: generator, processor, sink (highest) |";
-        yield return "|---|---|---:|---|---|---|---|---|---|---|";
+                     "cores: generator, processor, sink, other (median) | peak MB: generator, processor, sink (highest) | host steal % (runs) |";
+        yield return "|---|---|---:|---|---|---|---|---|---|---|---|";
         var groups = runs.GroupBy(r => (Application: r.Text("application"), Settings: r.Text("settings"), Rate: r.Number("offered_per_s")));
         foreach (var group in groups)
         {
@@ -43,7 +43,7 @@ internal static class RunsTable
                          $"{Each("written_per_s", "N0")} | {Each("p50_ms", "0.#")} | {Each("p99_ms", "0.#")} | " +
                          $"{Median("p50_ms", "0.#")} / {Median("p99_ms", "0.#")} | {cell.Count(r => r.Text("sustained") == "true")} of {cell.Count} | " +
                          $"{Median("generator_cores", "0.00")}, {Median("processor_cores", "0.00")}, {Median("sink_cores", "0.00")}, {Median("other_cores", "0.00")} | " +
-                         $"{Highest("generator_mb")}, {Highest("processor_mb")}, {Highest("sink_mb")} |";
+                         $"{Highest("generator_mb")}, {Highest("processor_mb")}, {Highest("sink_mb")} | {string.Join(", ", cell.Select(r => Number(r.Number("steal_pct"), "0")))} |";
         }
     }
 
