@@ -162,6 +162,13 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
         }
     }
 
+    /// <summary>The whole streams, sent before the test goes on: a processor started next begins that far behind.</summary>
+    public void ProduceAll(IEnumerable<ClusterTick> ticks)
+    {
+        using var producer = CreateProducer();
+        Produce(producer, ticks);
+    }
+
     /// <summary>The streams sent live, at a generator's pace, while the test goes on.</summary>
     public Task ProduceLiveAsync(IEnumerable<ClusterTick> ticks, double ticksPerSecond) => Task.Run(() =>
     {

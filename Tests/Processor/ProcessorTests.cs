@@ -31,10 +31,7 @@ public sealed class ProcessorTests(ITestOutputHelper log)
     {
         var expected = Expected.Value;
         await using var pipeline = ProcessorPipeline.Start();
-        using (var producer = pipeline.CreateProducer())
-        {
-            pipeline.Produce(producer, expected.Ticks);
-        }
+        pipeline.ProduceAll(expected.Ticks);
 
         var clock = Stopwatch.StartNew();
         using var processor = pipeline.StartProcessor(0, ClusterSettings);
@@ -57,10 +54,7 @@ public sealed class ProcessorTests(ITestOutputHelper log)
     {
         var expected = Expected.Value;
         await using var pipeline = ProcessorPipeline.Start();
-        using (var producer = pipeline.CreateProducer())
-        {
-            pipeline.Produce(producer, expected.Ticks);
-        }
+        pipeline.ProduceAll(expected.Ticks);
 
         // The whole input is waiting before the processor starts: far more than this threshold behind.
         using var processor = pipeline.StartProcessor(0, [.. ClusterSettings, "--Processor:CatchUpBacklog=1000", "--Processor:CatchUpBatchMilliseconds=400"]);
