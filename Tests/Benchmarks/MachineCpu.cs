@@ -33,4 +33,7 @@ internal readonly record struct MachineCpu(long Busy, long Idle, long Steal)
     public double StealPercent => Total > 0 ? 100.0 * Steal / Total : double.NaN;
 
     public double IdlePercent => Total > 0 ? 100.0 * Idle / Total : double.NaN;
+
+    /// <summary>Steal of 5 % or more: enough to name beside a run's figures as a cause.</summary>
+    public bool Noticeable => StealPercent >= 5;
 }

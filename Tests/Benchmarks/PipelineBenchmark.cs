@@ -215,7 +215,7 @@ internal static class PipelineBenchmark
         Console.Error.WriteLine($"  CPU cores used over the measured window at {rate:N0}/s: " + string.Join(", ", cpu.Select(c => $"{c.Key} {c.Value:F2}")));
         // A shared host shows in the guest only as slower CPU: say how much of the machine's time the host took.
         Console.Error.WriteLine($"  the machine over the measured window: {machine.IdlePercent:0} % idle, {machine.StealPercent:0} % of its CPU time taken by the host (steal)" +
-                                (machine.StealPercent >= 5 ? ": the services ran on less than the machine's cores" : ""));
+                                (machine.Noticeable ? ": the services ran on less than the machine's cores" : ""));
         Console.Error.WriteLine($"  from the start: {events.Summary()}");
 
         var endToEnd = histograms.EndToEnd(target.ResourcePrefix + "sink");
@@ -237,7 +237,7 @@ internal static class PipelineBenchmark
             : written == 0 ? "NO: no row written in the measured window"
             : offsetResets > 0 ? $"NO: {offsetResets} offset resets (readings lost to the retention)"
             : $"NO: backlog grew by {grew:N0} ({grew / options.Measured.TotalSeconds:N0}/s)";
-        if (!sustained && machine.StealPercent >= 5)
+        if (!sustained && machine.Noticeable)
         {
             verdict += $"; the host took {machine.StealPercent:0} % of the CPU (steal)";
         }
@@ -262,13 +262,15 @@ internal static class PipelineBenchmark
 
     /// <summary>The header of a results file written with other columns than <see cref="ResultsHeader"/>; null for a new, empty or matching file.</summary>
     internal static string? OtherColumns(string file) =>
-        File.Exists(file) && new FileInfo(file).Length > 0 && File.ReadLines(file).First() is var first && first != ResultsHeader ? first : null;
+        HasHeader(file) && File.ReadLines(file).First() is var first && first != ResultsHeader ? first : null;
+
+    /// <summary>A file not empty: it begins with the header it was started with.</summary>
+    private static bool HasHeader(string file) => File.Exists(file) && new FileInfo(file).Length > 0;
 
     private static void AppendRun(string file, PipelineTarget target, int rate, int run, bool cold, double writtenPerSecond, long backlogStart,
         long backlogEnd, Histogram endToEnd, int offsetResets, bool sustained, IReadOnlyDictionary<string, long> memory, IReadOnlyDictionary<string, double> cpu,
         MachineCpu machine, IReadOnlyList<string> settings)
     {
-        var header = ResultsHeader;
         var services = new[] { "generator", "processor", "sink" };
         var other = cpu.Where(c => !services.Contains(c.Key)).Sum(c => c.Value);
         var row = string.Join(',', target.Application, rate, run, cold ? "true" : "false", F(writtenPerSecond, "0"), backlogStart, backlogEnd,
@@ -282,12 +284,12 @@ internal static class PipelineBenchmark
         if (OtherColumns(file) is { } existing)
         {
             // A row under another file's columns would be read as the wrong figures.
-            Console.Error.WriteLine($"  NOT appended: {file} has other columns ({existing.Split(',').Length} of them, this run writes {header.Split(',').Length}); " +
+            Console.Error.WriteLine($"  NOT appended: {file} has other columns ({existing.Split(',').Length} of them, this run writes {ResultsHeader.Split(',').Length}); " +
                                     "give --results a new file, or move the old one aside");
             return;
         }
 
-        File.AppendAllText(file, (File.Exists(file) && new FileInfo(file).Length > 0 ? "" : header + "\n") + row + "\n");
+        File.AppendAllText(file, (HasHeader(file) ? "" : ResultsHeader + "\n") + row + "\n");
         Console.Error.WriteLine($"  appended run {run} to {file}");
 
         static string F(double value, string format) => double.IsNaN(value) ? "" : value.ToString(format, CultureInfo.InvariantCulture);
