@@ -48,7 +48,7 @@ if (infrastructure.Transports.HasFlag(ApplicationTransports.Kafka))
         builder.AddService<Projects.HpcAspire_Processor>(HpcServices.InstanceName("processor", instance), schemaRegistry)
             .WithConfigurationSections("Cluster", "Processor")
             .WithEnvironment("Processor__InstanceId", instance.ToString())
-            .WithEmbeddedKafkaTuning(infrastructure)
+            .WithEmbeddedKafkaTuning(infrastructure).WithEmbeddedGroupOffsets(infrastructure)
             .WithKafka(kafka).StartsAfter("rabbitmq");
     }
 

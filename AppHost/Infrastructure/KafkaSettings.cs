@@ -22,6 +22,14 @@ public sealed record KafkaSettings
     /// <summary>Transactional ids the application uses; kept on live coordinators like the groups.</summary>
     public IReadOnlyList<string> TransactionalIds { get; init; } = [];
 
+    /// <summary>
+    /// Embedded cluster only: topics whose records the AppHost deletes once every group named for them has committed
+    /// past them, as the groups' lowest committed offset per partition (Kafka's DeleteRecords). librdkafka's mock walks a
+    /// partition's log from its oldest batch on every fetch, so a log kept full to its 5 MiB makes every fetch slower;
+    /// trimmed, it holds what its readers have not yet read. Real brokers index their logs and keep their retention.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> TrimConsumed { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     internal static KafkaSettings Load(IConfigurationSection section)
     {
         var defaults = new KafkaSettings();
@@ -34,6 +42,8 @@ public sealed record KafkaSettings
                 .ToDictionary(topic => topic.Key, topic => ReadInt(section.GetSection(nameof(Topics)), topic.Key, 0)),
             ConsumerGroups = ReadList(section, nameof(ConsumerGroups)),
             TransactionalIds = ReadList(section, nameof(TransactionalIds)),
+            TrimConsumed = section.GetSection(nameof(TrimConsumed)).GetChildren()
+                .ToDictionary(topic => topic.Key, topic => (IReadOnlyList<string>)ReadList(section.GetSection(nameof(TrimConsumed)), topic.Key)),
         };
         settings.Validate();
         return settings;
@@ -64,6 +74,20 @@ public sealed record KafkaSettings
             if (partitions < 1)
             {
                 Fail($"{s}:Topics:{topic} is {partitions}; a topic needs at least one partition. Set {s}:Topics:{topic} to 1 or more.");
+            }
+        }
+
+        foreach (var (topic, groups) in TrimConsumed)
+        {
+            if (!Topics.ContainsKey(topic))
+            {
+                Fail($"{s}:TrimConsumed names topic '{topic}', which is not in {s}:Topics ({string.Join(", ", Topics.Keys)}). Name one of those topics or remove the entry.");
+            }
+
+            if (groups.Count == 0 || groups.Any(group => !ConsumerGroups.Contains(group)))
+            {
+                Fail($"{s}:TrimConsumed:{topic} is [{string.Join(", ", groups)}]; it must list every consumer group that reads the topic, " +
+                     $"each one of {s}:ConsumerGroups ({string.Join(", ", ConsumerGroups)}), or records are deleted before a reader has them.");
             }
         }
     }

@@ -100,6 +100,10 @@ internal sealed partial class ProcessingSession : IDisposable
         {
             GroupId = ProcessorOptions.GroupId,
             ClientId = $"processor-{_options.InstanceId}",
+            // Only offsets stored after their transaction committed, and only with CommitGroupOffsets (Commit below).
+            EnableAutoCommit = _options.CommitGroupOffsets,
+            EnableAutoOffsetStore = false,
+            AutoCommitIntervalMs = 250,
         })).SetLogHandler((_, m) => Log(m)).SetStatisticsHandler((_, json) => _telemetry.Record(json)).Build();
 
         _transaction = new ProcessorTransaction(_producer, _group, new DeadLetterPublisher(_producer, "processor", meterFactory, _options.DeadLetterTopic),
@@ -318,9 +322,31 @@ internal sealed partial class ProcessingSession : IDisposable
         // transactions (librdkafka's mock), a snapshot is never visible without its outputs.
         _transaction.Flush();
         WriteSnapshots(full);
-        _transaction.Commit(_nextOffset.Where(o => o.Value >= 0).Select(o => new TopicPartitionOffset(o.Key, o.Value)).ToList());
+        var offsets = _nextOffset.Where(o => o.Value >= 0).Select(o => new TopicPartitionOffset(o.Key, o.Value)).ToList();
+        _transaction.Commit(offsets);
+        if (_options.CommitGroupOffsets)
+        {
+            StoreGroupOffsets(offsets);
+        }
+
         _core.ReadingStateSaved();
         _metrics.Transactions.Add(1);
+    }
+
+    /// <summary>Offsets now durable, for the consumer's next commit (<see cref="ProcessorOptions.CommitGroupOffsets"/>).</summary>
+    private void StoreGroupOffsets(IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        foreach (var offset in offsets)
+        {
+            try
+            {
+                _group.StoreOffset(offset);
+            }
+            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
+            {
+                // The partition was just revoked; its next owner resumes from the snapshot this transaction wrote.
+            }
+        }
     }
 
     private static SerializationContext Context(string topic) => new(MessageComponentType.Value, topic);

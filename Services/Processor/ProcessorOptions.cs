@@ -74,6 +74,16 @@ public sealed class ProcessorOptions
     /// </summary>
     public int MaxWaitingReadings { get; set; } = 25_000;
 
+    /// <summary>
+    /// Also commits the group's offsets outside the transactions, once each transaction has made them durable (stored
+    /// after the commit, sent by the consumer every 250 ms). For a broker that keeps no transactional offsets:
+    /// librdkafka's mock accepts <c>TxnOffsetCommit</c> and drops it, so without this the embedded cluster knows no
+    /// position of the processor's, shows no lag for it and cannot trim what it has read. The AppHost turns it on in
+    /// embedded mode; real brokers keep the transactional offsets and need no second commit. The snapshots stay the
+    /// commit record either way: a restart resumes from them, at or after these offsets.
+    /// </summary>
+    public bool CommitGroupOffsets { get; set; }
+
     public string TransactionalId => $"processor-{InstanceId}";
 
     public void Validate()

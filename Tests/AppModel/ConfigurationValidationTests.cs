@@ -12,6 +12,8 @@ public class ConfigurationValidationTests
     [InlineData("Kafka:ReplicationFactor=4", "Kafka:ReplicationFactor is 4 but Kafka:Brokers is 3", "between 1 and 3")]
     [InlineData("Kafka:MinInsyncReplicas=3;Kafka:ReplicationFactor=2", "Kafka:MinInsyncReplicas is 3", "between 1 and 2")]
     [InlineData("Kafka:Topics:node-readings=0", "Kafka:Topics:node-readings is 0", "1 or more")]
+    [InlineData("Kafka:TrimConsumed:audit-log:0=sink", "Kafka:TrimConsumed names topic 'audit-log'", "Name one of those topics")]
+    [InlineData("Kafka:TrimConsumed:node-readings:0=auditors", "Kafka:TrimConsumed:node-readings is [auditors]", "every consumer group that reads the topic")]
     [InlineData("Kafka:Brokers=three", "Kafka:Brokers is 'three'", "whole number")]
     [InlineData("RabbitMQ:Port=70000", "RabbitMQ:Port is '70000'", "between 1 and 65535")]
     [InlineData("Application:Transports=Mqtt", "Application:Transports is 'Mqtt'", "Kafka, RabbitMQ or Both")]

@@ -52,6 +52,24 @@ public class EmbeddedModeModelTests
     }
 
     [Fact]
+    public async Task The_processor_commits_its_groups_offsets_only_for_the_embedded_cluster_which_trims_what_each_reader_has_read()
+    {
+        await using var embedded = await AppHostFactory.CreateAsync("Embedded");
+
+        var env = await ResourceConfiguration.EnvironmentAsync(embedded.Resources.Single(r => r.Name == "processor"));
+        Assert.Equal("true", env["Processor__CommitGroupOffsets"]);
+        var cluster = Assert.IsType<EmbeddedKafkaClusterResource>(embedded.Resources.Single(r => r.Name == "kafka"));
+        Assert.Equal(["enriched-readings", "node-readings"], cluster.Settings.TrimConsumed.Keys.Order());
+        Assert.Equal(["processor"], cluster.Settings.TrimConsumed["node-readings"]);
+        Assert.Equal(["sink"], cluster.Settings.TrimConsumed["enriched-readings"]);
+
+        // Real brokers keep the transactional offsets: no second commit.
+        await using var containers = await AppHostFactory.CreateAsync("Containers");
+        var containerEnv = await ResourceConfiguration.EnvironmentAsync(containers.Resources.Single(r => r.Name == "processor"));
+        Assert.False(containerEnv.ContainsKey("Processor__CommitGroupOffsets"));
+    }
+
+    [Fact]
     public async Task The_schema_registry_is_the_products_own_service_behind_the_same_connection_string_name()
     {
         await using var builder = await AppHostFactory.CreateAsync("Embedded");

@@ -106,6 +106,10 @@ internal static class EmbeddedKafkaBuilderExtensions
 
             var stopping = @event.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             _ = Task.Run(() => ShowClusterViewAsync(resource, servers, @event.Notifications, @event.Logger, stopping), CancellationToken.None);
+            if (resource.Settings.TrimConsumed.Count > 0)
+            {
+                _ = Task.Run(() => TrimConsumedAsync(resource, controller, servers, @event.Notifications, @event.Logger, stopping), CancellationToken.None);
+            }
         });
 
         return clusterBuilder;
@@ -150,6 +154,49 @@ internal static class EmbeddedKafkaBuilderExtensions
             await Task.Delay(ClusterViewInterval, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>
+    /// Every <see cref="TrimInterval"/>, deletes what the groups of <see cref="KafkaSettings.TrimConsumed"/> have read
+    /// (<see cref="ConsumedRecordsTrimmer"/>), and shows the records deleted per topic on the cluster resource.
+    /// </summary>
+    private static async Task TrimConsumedAsync(EmbeddedKafkaClusterResource cluster, EmbeddedKafkaController controller, string servers,
+        ResourceNotificationService notifications, ILogger logger, CancellationToken stopping)
+    {
+        using var trimmer = new ConsumedRecordsTrimmer(servers, cluster.Settings);
+        logger.LogInformation("Deleting records once their readers have committed past them: {Topics}",
+            string.Join("; ", cluster.Settings.TrimConsumed.Select(t => $"{t.Key} (read by {string.Join(", ", t.Value)})")));
+        var shown = DateTime.MinValue;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var trimmed = await Task.Run(() => trimmer.TrimOnce(controller.DeleteRecords), stopping);
+                if (trimmed.Count > 0 && DateTime.UtcNow - shown >= ClusterViewInterval)
+                {
+                    shown = DateTime.UtcNow;
+                    var deleted = string.Join(" · ", trimmer.Deleted.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} {t.Value:N0}"));
+                    await notifications.PublishUpdateAsync(cluster, s => s with
+                    {
+                        Properties = [.. s.Properties.Where(p => p.Name != TrimmedProperty), new(TrimmedProperty, deleted)],
+                    });
+                }
+            }
+            catch (MockKafkaClusterException ex)
+            {
+                logger.LogWarning(ex, "Deleting read records failed this round");
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await Task.Delay(TrimInterval, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    internal const string TrimmedProperty = "Records deleted after reading";
+
+    internal static readonly TimeSpan TrimInterval = TimeSpan.FromMilliseconds(500);
 
     private const string LeadersProperty = "PartitionLeaders";
 

@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
@@ -110,6 +111,10 @@ public sealed class EmbeddedKafkaController(KafkaSettings settings, ILogger logg
             logger.LogInformation("Broker {BrokerId} started; leaders and coordinators spread over brokers {Live}", brokerId, string.Join(",", LiveBrokers()));
         }
     }
+
+    /// <summary>Deletes a partition's records before the offset (<see cref="ConsumedRecordsTrimmer"/>).</summary>
+    public void DeleteRecords(TopicPartitionOffset before) =>
+        _cluster.DeleteRecords(before.Topic, before.Partition.Value, before.Offset.Value);
 
     public void Dispose()
     {

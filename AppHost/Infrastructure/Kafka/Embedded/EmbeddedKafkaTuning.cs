@@ -12,4 +12,14 @@ internal static class EmbeddedKafkaTuning
         infrastructure.Mode == InfrastructureMode.Embedded
             ? service.WithEnvironment("Messaging__Kafka__Consumer__fetch.wait.max.ms", "5")
             : service;
+
+    /// <summary>
+    /// The processor's offsets committed to its group as well as to its transactions (Processor:CommitGroupOffsets):
+    /// the embedded cluster drops transactional offsets, and without the group's offsets it could neither show the
+    /// processor's lag nor delete the readings it has read (Kafka:TrimConsumed).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithEmbeddedGroupOffsets(this IResourceBuilder<ProjectResource> processor, InfrastructureSettings infrastructure) =>
+        infrastructure.Mode == InfrastructureMode.Embedded
+            ? processor.WithEnvironment("Processor__CommitGroupOffsets", "true")
+            : processor;
 }

@@ -67,6 +67,11 @@ internal static unsafe class LibrdkafkaMockNative
     //   topic exists and partition is out of range.
     public static readonly delegate* unmanaged[Cdecl]<nint, byte*, int, int, int> rd_kafka_mock_partition_set_leader =
         (delegate* unmanaged[Cdecl]<nint, byte*, int, int, int>)Export("rd_kafka_mock_partition_set_leader");
+    // rd_kafka_resp_err_t rd_kafka_mock_partition_delete_records(mcluster, topic, int32 partition, int64 before_offset)
+    //   Removes every message set that ends before before_offset and moves the log start offset to it (the DeleteRecords
+    //   a broker would run). UNKNOWN_TOPIC_OR_PART (3) for an unknown partition, OFFSET_OUT_OF_RANGE (1) past the end.
+    public static readonly delegate* unmanaged[Cdecl]<nint, byte*, int, long, int> rd_kafka_mock_partition_delete_records =
+        (delegate* unmanaged[Cdecl]<nint, byte*, int, long, int>)Export("rd_kafka_mock_partition_delete_records");
     // rd_kafka_resp_err_t rd_kafka_mock_broker_set_down(mcluster, int32 broker_id /* -1 = all */)
     //   Closes all connections and stops accepting (connect => ECONNREFUSED). Does NOT move leaders/coordinators.
     //   The port is kept (socket re-bound immediately), so set_up restores the same address.

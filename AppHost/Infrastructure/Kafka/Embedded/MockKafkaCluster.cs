@@ -124,6 +124,17 @@ public sealed unsafe class MockKafkaCluster : IDisposable
         lock (_gate) return _leaders.TryGetValue(topic, out var l) ? l.ToArray() : [];
     }
 
+    /// <summary>Deletes a partition's records before <paramref name="beforeOffset"/>, as Kafka's DeleteRecords does: the log
+    /// start moves there and the message sets wholly before it are freed.</summary>
+    public void DeleteRecords(string topic, int partition, long beforeOffset)
+    {
+        lock (_gate)
+        {
+            Check("rd_kafka_mock_partition_delete_records",
+                Call(topic, t => rd_kafka_mock_partition_delete_records(Cluster, t, partition, beforeOffset)));
+        }
+    }
+
     /// <summary>Disconnects all clients of the broker and refuses new connections (same port kept).
     /// Leaders and coordinators are NOT moved: producers/consumers of its partitions stall until
     /// <see cref="MoveLeadersOff"/>/<see cref="SetCoordinator"/> or <see cref="BrokerUp"/>.</summary>
