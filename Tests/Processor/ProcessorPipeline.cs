@@ -2,6 +2,7 @@ using HpcAspire.Tests.Support;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using Confluent.SchemaRegistry.Serdes;
+using HpcAspire.AppHost.Infrastructure;
 using HpcAspire.AppHost.Infrastructure.Kafka.Embedded;
 using HpcAspire.Contracts;
 using HpcAspire.Domain.Simulation;
@@ -175,6 +176,50 @@ internal sealed class ProcessorPipeline : IAsyncDisposable
         using var producer = CreateProducer();
         Produce(producer, ticks, ticksPerSecond);
     });
+
+    /// <summary>
+    /// Deletes the readings the processor's group has committed past, every 100 ms until disposed, as the AppHost's
+    /// trimmer does in embedded mode; <see cref="ReadingsTrim.Deleted"/> says how many went.
+    /// </summary>
+    public ReadingsTrim TrimCommittedReadings() => new(BootstrapServers, _cluster);
+
+    internal sealed class ReadingsTrim : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+        private readonly ConsumedRecordsTrimmer _trimmer;
+
+        public ReadingsTrim(string servers, MockKafkaCluster cluster)
+        {
+            _trimmer = new ConsumedRecordsTrimmer(servers, new KafkaSettings
+            {
+                Topics = new Dictionary<string, int> { [Readings] = 6 },
+                ConsumerGroups = ["processor"],
+                TrimConsumed = new Dictionary<string, IReadOnlyList<string>> { [Readings] = ["processor"] },
+            });
+            _loop = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    _trimmer.TrimOnce(t => cluster.DeleteRecords(t.Topic, t.Partition.Value, t.Offset.Value));
+                    Volatile.Write(ref _deleted, _trimmer.Deleted[Readings]);
+                    await Task.Delay(100, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            });
+        }
+
+        private long _deleted;
+
+        public long Deleted => Volatile.Read(ref _deleted);
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _loop.GetAwaiter().GetResult();
+            _trimmer.Dispose();
+            _stop.Dispose();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

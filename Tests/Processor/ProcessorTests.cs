@@ -176,14 +176,19 @@ public sealed class ProcessorTests(ITestOutputHelper log)
         }
     }
 
-    [Fact]
-    public async Task A_processor_killed_mid_stream_and_restarted_from_its_snapshots_ends_with_the_results_of_an_uninterrupted_run()
+    /// <param name="readReadingsDeleted">As in embedded mode: the processor also commits its group's offsets
+    /// (Processor:CommitGroupOffsets) and the readings behind them are deleted while it runs, and across the kill.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_processor_killed_mid_stream_and_restarted_from_its_snapshots_ends_with_the_results_of_an_uninterrupted_run(bool readReadingsDeleted)
     {
         var expected = Expected.Value;
         await using var pipeline = ProcessorPipeline.Start();
+        using var trim = readReadingsDeleted ? pipeline.TrimCommittedReadings() : null;
         var input = pipeline.ProduceLiveAsync(expected.Ticks, LiveTicksPerSecond);
         // Small, frequent transactions: the kill falls between two of them, or inside one.
-        string[] settings = [.. ClusterSettings, "--Processor:BatchSize=150", "--Processor:BatchMilliseconds=50"];
+        string[] settings = [.. ClusterSettings, "--Processor:BatchSize=150", "--Processor:BatchMilliseconds=50", $"--Processor:CommitGroupOffsets={readReadingsDeleted}"];
         using (var first = pipeline.StartProcessor(0, settings))
         {
             var partial = await pipeline.WaitForAsync<JobEnergy>(ProcessorPipeline.JobEnergy, e => e.Count >= expected.Energies.Count / 3, TimeSpan.FromSeconds(40));
@@ -210,6 +215,11 @@ public sealed class ProcessorTests(ITestOutputHelper log)
         Assert.All(readings.GroupBy(r => (r.Value.Reading.NodeId, r.Value.Reading.Timestamp)), copies => Assert.Single(copies.Select(c => ExpectedResults.Describe(c.Value)).Distinct()));
         AssertEnergyMatchesIndependentIntegration(expected, lastEnergies);
         Assert.Empty(pipeline.ReadRaw(ProcessorPipeline.DeadLetters)); // a restored state that re-read a reading would dead-letter it as a duplicate
+        if (trim is not null)
+        {
+            log.WriteLine($"{trim.Deleted} readings deleted behind the group's commits");
+            Assert.True(trim.Deleted > expected.Readings.Count / 3, $"Only {trim.Deleted} of {expected.Readings.Count} readings were deleted behind the processor.\n{second.Output}");
+        }
     }
 
     [Fact]
