@@ -52,12 +52,20 @@ public class EmbeddedModeModelTests
     }
 
     [Fact]
-    public async Task The_processor_commits_its_groups_offsets_only_for_the_embedded_cluster_which_trims_what_each_reader_has_read()
+    public async Task The_embedded_cluster_trims_what_each_reader_has_read_and_its_consumers_are_tuned_for_its_fetches_and_small_retention()
     {
         await using var embedded = await AppHostFactory.CreateAsync("Embedded");
 
         var env = await ResourceConfiguration.EnvironmentAsync(embedded.Resources.Single(r => r.Name == "processor"));
         Assert.Equal("true", env["Processor__CommitGroupOffsets"]);
+        foreach (var consumer in new[] { "processor", "sink" })
+        {
+            // Fetch again soon after a position fell out of the small retention, before the log's start moves on.
+            var consumerEnv = await ResourceConfiguration.EnvironmentAsync(embedded.Resources.Single(r => r.Name == consumer));
+            Assert.Equal("20", consumerEnv["Messaging__Kafka__Consumer__fetch.error.backoff.ms"]);
+            Assert.Equal("5", consumerEnv["Messaging__Kafka__Consumer__fetch.wait.max.ms"]);
+        }
+
         var cluster = Assert.IsType<EmbeddedKafkaClusterResource>(embedded.Resources.Single(r => r.Name == "kafka"));
         Assert.Equal(["enriched-readings", "node-readings"], cluster.Settings.TrimConsumed.Keys.Order());
         Assert.Equal(["processor"], cluster.Settings.TrimConsumed["node-readings"]);
@@ -67,6 +75,7 @@ public class EmbeddedModeModelTests
         await using var containers = await AppHostFactory.CreateAsync("Containers");
         var containerEnv = await ResourceConfiguration.EnvironmentAsync(containers.Resources.Single(r => r.Name == "processor"));
         Assert.False(containerEnv.ContainsKey("Processor__CommitGroupOffsets"));
+        Assert.False(containerEnv.ContainsKey("Messaging__Kafka__Consumer__fetch.error.backoff.ms"));
     }
 
     [Fact]
