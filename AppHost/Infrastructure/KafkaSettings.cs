@@ -30,6 +30,12 @@ public sealed record KafkaSettings
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> TrimConsumed { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
+    /// <summary>
+    /// Embedded cluster only: true keeps what <see cref="TrimConsumed"/> would delete, for reading a topic from its start
+    /// after the application has read it (up to the mock's own 5 MiB per partition).
+    /// </summary>
+    public bool KeepReadRecords { get; init; }
+
     internal static KafkaSettings Load(IConfigurationSection section)
     {
         var defaults = new KafkaSettings();
@@ -42,6 +48,7 @@ public sealed record KafkaSettings
                 .ToDictionary(topic => topic.Key, topic => ReadInt(section.GetSection(nameof(Topics)), topic.Key, 0)),
             ConsumerGroups = ReadList(section, nameof(ConsumerGroups)),
             TransactionalIds = ReadList(section, nameof(TransactionalIds)),
+            KeepReadRecords = ReadBool(section, nameof(KeepReadRecords)),
             TrimConsumed = section.GetSection(nameof(TrimConsumed)).GetChildren()
                 .ToDictionary(topic => topic.Key, topic => (IReadOnlyList<string>)ReadList(section.GetSection(nameof(TrimConsumed)), topic.Key)),
         };
@@ -103,6 +110,19 @@ public sealed record KafkaSettings
         return int.TryParse(raw, out var value)
             ? value
             : throw new InfrastructureConfigurationException($"{section.Path}:{key} is '{raw}', which is not a whole number. Set it to a whole number.");
+    }
+
+    private static bool ReadBool(IConfigurationSection section, string key)
+    {
+        var raw = section[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return false;
+        }
+
+        return bool.TryParse(raw, out var value)
+            ? value
+            : throw new InfrastructureConfigurationException($"{section.Path}:{key} is '{raw}'; set it to true or false.");
     }
 
     private static string[] ReadList(IConfigurationSection section, string key) =>

@@ -14,6 +14,7 @@ public class ConfigurationValidationTests
     [InlineData("Kafka:Topics:node-readings=0", "Kafka:Topics:node-readings is 0", "1 or more")]
     [InlineData("Kafka:TrimConsumed:audit-log:0=sink", "Kafka:TrimConsumed names topic 'audit-log'", "Name one of those topics")]
     [InlineData("Kafka:TrimConsumed:node-readings:0=auditors", "Kafka:TrimConsumed:node-readings is [auditors]", "every consumer group that reads the topic")]
+    [InlineData("Kafka:KeepReadRecords=yes", "Kafka:KeepReadRecords is 'yes'", "true or false")]
     [InlineData("Kafka:Brokers=three", "Kafka:Brokers is 'three'", "whole number")]
     [InlineData("RabbitMQ:Port=70000", "RabbitMQ:Port is '70000'", "between 1 and 65535")]
     [InlineData("Application:Transports=Mqtt", "Application:Transports is 'Mqtt'", "Kafka, RabbitMQ or Both")]

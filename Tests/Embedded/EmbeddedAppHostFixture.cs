@@ -13,7 +13,9 @@ public sealed class EmbeddedAppHostFixture : IAsyncLifetime
     {
         App = await AppHostFactory.StartEmbeddedAsync(["kafka"],
             // A group of the test's own, so the controller keeps its coordinator on live brokers too.
-            $"Kafka:ConsumerGroups:10={TestGroup}");
+            $"Kafka:ConsumerGroups:10={TestGroup}",
+            // The tests read node-readings with their own groups beside the processor's: nothing is deleted under them.
+            "Kafka:KeepReadRecords=true");
     }
 
     public async Task DisposeAsync() => await App.DisposeAsync();

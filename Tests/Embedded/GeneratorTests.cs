@@ -23,7 +23,9 @@ public class GeneratorTests
     {
         await using var app = await AppHostFactory.StartEmbeddedAsync(["kafka", "schema-registry-service"],
             $"Cluster:NodeCount={Cluster.NodeCount}", $"Cluster:Seed={Cluster.Seed}", $"Cluster:StartTime={Cluster.StartTime:O}",
-            $"Cluster:AnomalyRate={Cluster.AnomalyRate}", "Generator:TicksPerSecond=0", $"Generator:MaxTicks={Ticks}");
+            $"Cluster:AnomalyRate={Cluster.AnomalyRate}", "Generator:TicksPerSecond=0", $"Generator:MaxTicks={Ticks}",
+            // The readings are read from the topic's start after the processor has read them: keep them.
+            "Kafka:KeepReadRecords=true");
 
         var simulation = new ClusterSimulation(Cluster);
         var expected = Enumerable.Range(0, Ticks).Select(_ => simulation.Next()).ToList();

@@ -66,6 +66,14 @@ public class PipelineTests(ITestOutputHelper log)
 
         await ResourceProcesses.StartAsync(app, "processor");
         await run.AssertExactRowsAsync(log);
+
+        // The exact rows came through a cluster that deleted what the processor and the sink had read, kill included.
+        var kafka = await app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync("kafka",
+                e => e.Snapshot.Properties.Any(p => p.Name == "Records deleted after reading"))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+        var deleted = (string)kafka.Snapshot.Properties.Single(p => p.Name == "Records deleted after reading").Value!;
+        log.WriteLine($"Records deleted after reading: {deleted}");
+        Assert.Matches(@"enriched-readings [1-9][\d,]* · node-readings [1-9][\d,]*", deleted);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ internal static class EmbeddedKafkaBuilderExtensions
 
             var stopping = @event.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             _ = Task.Run(() => ShowClusterViewAsync(resource, servers, @event.Notifications, @event.Logger, stopping), CancellationToken.None);
-            if (resource.Settings.TrimConsumed.Count > 0)
+            if (resource.Settings.TrimConsumed.Count > 0 && !resource.Settings.KeepReadRecords)
             {
                 _ = Task.Run(() => TrimConsumedAsync(resource, controller, servers, @event.Notifications, @event.Logger, stopping), CancellationToken.None);
             }
