@@ -99,7 +99,15 @@ public sealed record KafkaSettings
         }
     }
 
-    private static int ReadInt(IConfigurationSection section, string key, int fallback)
+    private static int ReadInt(IConfigurationSection section, string key, int fallback) =>
+        Read(section, key, fallback, int.TryParse, "which is not a whole number. Set it to a whole number.");
+
+    private static bool ReadBool(IConfigurationSection section, string key) =>
+        Read(section, key, false, bool.TryParse, "set it to true or false.");
+
+    private delegate bool TryParse<T>(string raw, out T value);
+
+    private static T Read<T>(IConfigurationSection section, string key, T fallback, TryParse<T> parse, string fix)
     {
         var raw = section[key];
         if (string.IsNullOrWhiteSpace(raw))
@@ -107,22 +115,9 @@ public sealed record KafkaSettings
             return fallback;
         }
 
-        return int.TryParse(raw, out var value)
+        return parse(raw, out var value)
             ? value
-            : throw new InfrastructureConfigurationException($"{section.Path}:{key} is '{raw}', which is not a whole number. Set it to a whole number.");
-    }
-
-    private static bool ReadBool(IConfigurationSection section, string key)
-    {
-        var raw = section[key];
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return false;
-        }
-
-        return bool.TryParse(raw, out var value)
-            ? value
-            : throw new InfrastructureConfigurationException($"{section.Path}:{key} is '{raw}'; set it to true or false.");
+            : throw new InfrastructureConfigurationException($"{section.Path}:{key} is '{raw}', {fix}");
     }
 
     private static string[] ReadList(IConfigurationSection section, string key) =>

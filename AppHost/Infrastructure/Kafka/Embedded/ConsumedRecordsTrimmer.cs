@@ -30,10 +30,7 @@ public sealed class ConsumedRecordsTrimmer : IDisposable
             .SelectMany(topic => topic.Value.Select(group => (Group: group, Topic: topic.Key)))
             .GroupBy(x => x.Group)
             .ToDictionary(g => g.Key, g => g.SelectMany(x => Enumerable.Range(0, settings.Topics[x.Topic]).Select(p => new TopicPartition(x.Topic, p))).ToList());
-        _observers = _partitionsByGroup.Keys.ToDictionary(group => group, group => new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrapServers, GroupId = group, EnableAutoCommit = false,
-        }).SetLogHandler((_, _) => { }).Build());
+        _observers = _partitionsByGroup.Keys.ToDictionary(group => group, group => KafkaClusterViewReader.Observer(bootstrapServers, group));
     }
 
     /// <summary>Records deleted so far, per trimmed topic.</summary>
@@ -82,19 +79,8 @@ public sealed class ConsumedRecordsTrimmer : IDisposable
                 .Where(tp => tp.Topic == topic).Distinct().OrderBy(tp => tp.Partition.Value);
             foreach (var tp in partitions)
             {
-                long? to = null;
-                foreach (var group in groups)
-                {
-                    if (committed.GetValueOrDefault(group) is not { } offsets || !offsets.TryGetValue(tp, out var offset))
-                    {
-                        to = null;
-                        break;
-                    }
-
-                    to = Math.Min(offset, to ?? long.MaxValue);
-                }
-
-                if (to is { } before && before > trimmedTo.GetValueOrDefault(tp))
+                var offsets = groups.Select(group => committed.GetValueOrDefault(group)?.GetValueOrDefault(tp, -1) ?? -1).ToList();
+                if (offsets.Min() is var before && before > trimmedTo.GetValueOrDefault(tp))
                 {
                     plan.Add(new TopicPartitionOffset(tp, before));
                 }

@@ -120,7 +120,7 @@ public sealed class KafkaClusterViewReader : IDisposable
     }
 
     // A consumer that never subscribes: it reads offsets, and with a group id the group's commits, without joining it.
-    private static IConsumer<byte[], byte[]> Observer(string bootstrapServers, string groupId) =>
+    internal static IConsumer<byte[], byte[]> Observer(string bootstrapServers, string groupId) =>
         new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
             BootstrapServers = bootstrapServers, GroupId = groupId, EnableAutoCommit = false,
